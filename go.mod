@@ -1,0 +1,3 @@
+module goredis
+
+go 1.24

@@ -1,0 +1,18 @@
+// Package database holds the interface between the RESP handler and the
+// command executor (standalone or cluster).
+package database
+
+import "goredis/interface/resp"
+
+// DB executes commands for connections.
+type DB interface {
+	// Exec runs one command. args[0] is the command name as sent; args are
+	// only valid until Exec returns. The reply may be nil when nothing is to
+	// be sent (CLIENT REPLY OFF, subscribed pushes already written).
+	Exec(c resp.Connection, args [][]byte) resp.Reply
+	// AfterClientClose releases what the connection held (subscriptions,
+	// blocked waits, watches).
+	AfterClientClose(c resp.Connection)
+	// Close stops background work and flushes persistence.
+	Close()
+}

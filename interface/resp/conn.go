@@ -1,0 +1,30 @@
+package resp
+
+// Connection is the state of one client as the database sees it. The
+// database never touches the socket; it reads and changes this state and
+// writes out-of-band replies (pub/sub messages) through Push.
+type Connection interface {
+	// ID is the unique, increasing client id (CLIENT ID).
+	ID() int64
+	// DBIndex is the selected database.
+	DBIndex() int
+	SelectDB(index int)
+	// Protocol is 2 or 3 (HELLO).
+	Protocol() int
+	SetProtocol(p int)
+	// Authenticated reports whether AUTH/HELLO AUTH succeeded (or no password is needed).
+	Authenticated() bool
+	SetAuthenticated(ok bool, user string)
+	User() string
+	Name() string
+	SetName(name string)
+	RemoteAddr() string
+	LocalAddr() string
+	// State is the per-connection bag of transaction, subscription and
+	// client-command state kept by the database layer.
+	State() *ClientState
+	// Push writes an out-of-band reply (a pub/sub message) and flushes it.
+	Push(r Reply) error
+	// Close closes the connection after pending replies are flushed.
+	Close() error
+}

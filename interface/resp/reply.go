@@ -1,0 +1,16 @@
+// Package resp holds the interfaces the RESP layer and the database meet at.
+package resp
+
+// Reply is a value that can be encoded on the wire. AppendTo appends its
+// encoding in RESP2 (resp3 false) or RESP3 (resp3 true) to b and returns the
+// extended slice.
+type Reply interface {
+	AppendTo(b []byte, resp3 bool) []byte
+}
+
+// ErrorReply is a Reply that is an error; Error returns the text without the
+// leading '-' and trailing CRLF (e.g. "ERR syntax error").
+type ErrorReply interface {
+	Reply
+	Error() string
+}
