@@ -1,5 +1,7 @@
 package resp
 
+import "time"
+
 // Connection is the state of one client as the database sees it. The
 // database never touches the socket; it reads and changes this state and
 // writes out-of-band replies (pub/sub messages) through Push.
@@ -25,6 +27,12 @@ type Connection interface {
 	State() *ClientState
 	// Push writes an out-of-band reply (a pub/sub message) and flushes it.
 	Push(r Reply) error
-	// Close closes the connection after pending replies are flushed.
+	// Close closes the connection at once (CLIENT KILL, shutdown).
 	Close() error
+	// CreatedAt and LastActive give the age and idle time (CLIENT LIST).
+	CreatedAt() time.Time
+	LastActive() time.Time
+	// Buffers reports the query buffer length and free space and the
+	// output buffer length (CLIENT LIST qbuf, qbuf-free, omem).
+	Buffers() (qbuf, qbufFree, out int)
 }

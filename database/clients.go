@@ -1,0 +1,46 @@
+package database
+
+import (
+	"sort"
+	"sync"
+
+	"goredis/interface/resp"
+)
+
+// clientRegistry knows every connected client (CLIENT LIST, KILL, INFO).
+type clientRegistry struct {
+	mu sync.Mutex
+	m  map[int64]resp.Connection
+}
+
+func (r *clientRegistry) init() { r.m = make(map[int64]resp.Connection) }
+
+func (r *clientRegistry) add(c resp.Connection) {
+	r.mu.Lock()
+	r.m[c.ID()] = c
+	r.mu.Unlock()
+}
+
+func (r *clientRegistry) remove(c resp.Connection) {
+	r.mu.Lock()
+	delete(r.m, c.ID())
+	r.mu.Unlock()
+}
+
+func (r *clientRegistry) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.m)
+}
+
+// list returns the clients ordered by id.
+func (r *clientRegistry) list() []resp.Connection {
+	r.mu.Lock()
+	out := make([]resp.Connection, 0, len(r.m))
+	for _, c := range r.m {
+		out = append(out, c)
+	}
+	r.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].ID() < out[j].ID() })
+	return out
+}

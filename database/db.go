@@ -1,0 +1,194 @@
+package database
+
+import (
+	"sync/atomic"
+	"time"
+
+	"goredis/datastruct/dict"
+)
+
+// DB is one numbered database: a sharded dict of entities with expiry.
+// Every method that takes a key expects the caller to hold the lock of the
+// key's shard (the dispatcher takes them from the command table).
+type DB struct {
+	index int
+	srv   *Server
+	data  *dict.Dict[*Entity]
+	// expiresScanned rotates the active expiry cycle over the shards.
+	expireCursor int
+	// avgTTL is kept for INFO keyspace (avg_ttl).
+	avgTTL atomic.Int64
+}
+
+func newDB(srv *Server, index int) *DB {
+	return &DB{index: index, srv: srv, data: dict.New[*Entity]()}
+}
+
+// nowMs is the time used for expiry decisions.
+func nowMs() int64 { return time.Now().UnixMilli() }
+
+func (db *DB) shard(key []byte) *dict.Shard[*Entity] {
+	return db.data.Shard(db.data.ShardFor(key))
+}
+
+// lookup returns the live entity at key, deleting it first if it has
+// expired. It does not count hits or misses.
+func (db *DB) lookup(key []byte) *Entity {
+	s := db.shard(key)
+	e := s.Data[string(key)]
+	if e == nil {
+		return nil
+	}
+	if e.HasTTL {
+		if at, ok := s.TTL[string(key)]; ok && at <= nowMs() {
+			db.expireKey(s, key)
+			return nil
+		}
+	}
+	return e
+}
+
+// lookupRead is lookup for a read command: it counts keyspace hits and
+// misses and touches the access clock.
+func (db *DB) lookupRead(key []byte) *Entity {
+	s := db.shard(key)
+	e := db.lookup(key)
+	if e == nil {
+		s.Misses++
+		return nil
+	}
+	s.Hits++
+	e.LRU = lruClock()
+	return e
+}
+
+// expireKey removes an expired key and reports it as Redis does.
+func (db *DB) expireKey(s *dict.Shard[*Entity], key []byte) {
+	delete(s.Data, string(key))
+	delete(s.TTL, string(key))
+	db.srv.stats.expiredKeys.Add(1)
+	db.srv.keyExpired(db, key)
+}
+
+// put stores e at key, dropping any TTL unless keepTTL.
+func (db *DB) put(key []byte, e *Entity, keepTTL bool) {
+	s := db.shard(key)
+	old := s.Data[string(key)]
+	if old != nil {
+		if old.HasTTL {
+			if keepTTL {
+				e.HasTTL = true
+			} else {
+				delete(s.TTL, string(key))
+				e.HasTTL = false
+			}
+		}
+		*old = *e
+		old.LRU = lruClock()
+		return
+	}
+	e.HasTTL = false
+	e.LRU = lruClock()
+	s.Data[string(key)] = e
+}
+
+// putString stores a string value, reusing the existing entity so an
+// overwrite costs only the value's bytes.
+func (db *DB) putString(key []byte, val string, keepTTL bool) {
+	s := db.shard(key)
+	if old := s.Data[string(key)]; old != nil {
+		if old.HasTTL && !keepTTL {
+			delete(s.TTL, string(key))
+			old.HasTTL = false
+		}
+		old.Str, old.Obj, old.Kind, old.Raw = val, nil, KindString, false
+		old.LRU = lruClock()
+		return
+	}
+	s.Data[string(key)] = &Entity{Str: val, LRU: lruClock()}
+}
+
+// remove deletes key; it reports whether the key existed (live).
+func (db *DB) remove(key []byte) bool {
+	if db.lookup(key) == nil {
+		return false
+	}
+	s := db.shard(key)
+	delete(s.Data, string(key))
+	delete(s.TTL, string(key))
+	return true
+}
+
+// expireAt sets key's absolute expiry (unix ms); the key must exist.
+func (db *DB) expireAt(key []byte, at int64) {
+	s := db.shard(key)
+	e := s.Data[string(key)]
+	if e == nil {
+		return
+	}
+	e.HasTTL = true
+	s.TTL[string(key)] = at
+}
+
+// ttl returns key's expiry time in unix ms, or -1 when it has none. The
+// key must exist.
+func (db *DB) ttl(key []byte) int64 {
+	s := db.shard(key)
+	if at, ok := s.TTL[string(key)]; ok {
+		return at
+	}
+	return -1
+}
+
+// persist removes key's expiry; it reports whether there was one.
+func (db *DB) persist(key []byte) bool {
+	s := db.shard(key)
+	e := s.Data[string(key)]
+	if e == nil || !e.HasTTL {
+		return false
+	}
+	e.HasTTL = false
+	delete(s.TTL, string(key))
+	return true
+}
+
+var lruNow atomic.Uint32
+
+// lruClock is the access clock in seconds, updated by the server's cron.
+func lruClock() uint32 { return lruNow.Load() }
+
+// activeExpireCycle samples keys with a TTL and deletes the expired ones,
+// as Redis's activeExpireCycle does, spending at most budget.
+func (db *DB) activeExpireCycle(budget time.Duration) {
+	deadline := time.Now().Add(budget)
+	for n := 0; n < dict.NumShards; n++ {
+		i := db.expireCursor
+		db.expireCursor = (db.expireCursor + 1) % dict.NumShards
+		s := db.data.Shard(i)
+		s.Mu.Lock()
+		for {
+			if len(s.TTL) == 0 {
+				break
+			}
+			now := nowMs()
+			sampled, expired := 0, 0
+			for k, at := range s.TTL {
+				if sampled == 20 {
+					break
+				}
+				sampled++
+				if at <= now {
+					expired++
+					db.expireKey(s, []byte(k))
+				}
+			}
+			if expired*4 <= sampled {
+				break
+			}
+		}
+		s.Mu.Unlock()
+		if n&15 == 15 && time.Now().After(deadline) {
+			return
+		}
+	}
+}

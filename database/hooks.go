@@ -1,0 +1,12 @@
+package database
+
+// signalModified is called by every command after it changes key: it is
+// where WATCH and keyspace notifications hook in.
+func (db *DB) signalModified(key []byte) {}
+
+// propagate hands a write, in the form it must be replayed, to persistence.
+// The caller still holds the key locks, so the log's order per key is the
+// execution order.
+func (db *DB) propagate(args [][]byte) {
+	db.srv.stats.dirty.Add(1)
+}

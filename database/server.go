@@ -1,0 +1,327 @@
+// Package database is the standalone executor: the command table, the
+// numbered databases and every command family, one file per family.
+package database
+
+import (
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"goredis/config"
+	"goredis/datastruct/dict"
+	"goredis/interface/resp"
+	"goredis/lib/logger"
+	"goredis/resp/reply"
+)
+
+// Server holds the databases and the state shared by all clients.
+type Server struct {
+	dbs []*DB
+
+	startTime time.Time
+	stats     serverStats
+	clients   clientRegistry
+
+	errMu     sync.Mutex
+	errCounts map[string]int64 // errorstats by error code
+
+	activeExpire atomic.Bool
+	stop         chan struct{}
+	stopped      sync.WaitGroup
+
+	// shutdown is called by SHUTDOWN to stop the whole process.
+	shutdown func()
+}
+
+type serverStats struct {
+	totalCommands    atomic.Int64
+	totalConnections atomic.Int64
+	rejectedConns    atomic.Int64
+	expiredKeys      atomic.Int64
+	errorReplies     atomic.Int64
+	dirty            atomic.Int64
+}
+
+// NewServer makes a server with the configured number of databases and
+// starts its background cycles.
+func NewServer() *Server {
+	cfg := config.Get()
+	s := &Server{
+		startTime: time.Now(),
+		errCounts: make(map[string]int64),
+		stop:      make(chan struct{}),
+	}
+	s.dbs = make([]*DB, cfg.Databases)
+	for i := range s.dbs {
+		s.dbs[i] = newDB(s, i)
+	}
+	s.activeExpire.Store(true)
+	s.clients.init()
+	lruNow.Store(uint32(time.Now().Unix()))
+	applyRenames(cfg)
+	config.OnResetStat(s.resetStats)
+	s.stopped.Add(1)
+	go s.cron()
+	return s
+}
+
+var renameOnce sync.Once
+
+func applyRenames(cfg *config.Config) {
+	renameOnce.Do(func() {
+		for old, nw := range cfg.RenameCommands {
+			if !renameCommand(strings.ToLower(old), nw) {
+				logger.Warningf("rename-command: no such command %s", old)
+			}
+		}
+	})
+}
+
+// SetShutdown installs what SHUTDOWN calls to stop the process.
+func (s *Server) SetShutdown(fn func()) { s.shutdown = fn }
+
+// cron runs the periodic work at hz: active expiry and the LRU clock.
+func (s *Server) cron() {
+	defer s.stopped.Done()
+	for {
+		hz := config.Get().Hz
+		if hz <= 0 {
+			hz = 10
+		}
+		period := time.Second / time.Duration(hz)
+		select {
+		case <-s.stop:
+			return
+		case <-time.After(period):
+		}
+		lruNow.Store(uint32(time.Now().Unix()))
+		if s.activeExpire.Load() {
+			budget := period / 4
+			for _, db := range s.dbs {
+				db.activeExpireCycle(budget / time.Duration(len(s.dbs)))
+			}
+		}
+	}
+}
+
+// Close stops background work.
+func (s *Server) Close() {
+	select {
+	case <-s.stop:
+	default:
+		close(s.stop)
+	}
+	s.stopped.Wait()
+}
+
+// AfterClientClose forgets the client.
+func (s *Server) AfterClientClose(c resp.Connection) {
+	s.clients.remove(c)
+}
+
+// AfterClientConnect registers a new client (CLIENT LIST, INFO).
+func (s *Server) AfterClientConnect(c resp.Connection) {
+	s.stats.totalConnections.Add(1)
+	s.clients.add(c)
+}
+
+// ClientCount is the number of connected clients.
+func (s *Server) ClientCount() int { return s.clients.count() }
+
+// RejectedConnection counts a connection refused for maxclients.
+func (s *Server) RejectedConnection() { s.stats.rejectedConns.Add(1) }
+
+// keyExpired is called when a key is removed because its time passed.
+func (s *Server) keyExpired(db *DB, key []byte) {}
+
+// Exec runs one command for c: lookup, the checks Redis makes before a
+// command runs (existence, arity, auth, transaction state), then the call.
+func (s *Server) Exec(c resp.Connection, args [][]byte) resp.Reply {
+	cmd := lookupCommand(args)
+	st := c.State()
+	if cmd == nil {
+		if base := lookupName(cmdTable, args[0]); base != nil && base.Container() {
+			return s.reject(c, nil, unknownSubcommandError(args))
+		}
+		return s.reject(c, nil, unknownCommandError(args))
+	}
+	if !cmd.arityOK(len(args)) {
+		return s.reject(c, cmd, reply.ArityErr(cmd.Name))
+	}
+	if !c.Authenticated() && !cmd.Has(FlagNoAuth) && config.Get().RequirePass != "" {
+		return s.reject(c, cmd, reply.NoAuth)
+	}
+	if st.InMulti && cmd.Has(FlagNoMulti) {
+		return s.reject(c, cmd, reply.Err("Command not allowed inside a transaction"))
+	}
+	if c.Protocol() == 2 && st.SubscriptionCount() > 0 && !allowedWhileSubscribed(cmd) {
+		return s.reject(c, cmd, reply.Err("Can't execute '"+cmd.Name+
+			"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"))
+	}
+	if st.InMulti && !runsInMulti(cmd) {
+		st.Queued = append(st.Queued, copyArgs(args))
+		return reply.Queued
+	}
+	return s.call(c, cmd, args)
+}
+
+// call runs a command that passed the checks, holding its keys' locks.
+func (s *Server) call(c resp.Connection, cmd *Command, args [][]byte) resp.Reply {
+	db := s.dbs[c.DBIndex()]
+	start := time.Now()
+	var r resp.Reply
+	if cmd.NoLock {
+		r = cmd.Fn(db, c, args)
+	} else if cmd.Keys == nil && cmd.FirstKey == cmd.LastKey {
+		sh := db.data.Shard(db.data.ShardFor(args[cmd.FirstKey]))
+		sh.Mu.Lock()
+		r = cmd.Fn(db, c, args)
+		sh.Mu.Unlock()
+	} else {
+		var kb [8][]byte
+		keys := cmd.keys(args, kb[:0])
+		var ib [8]int
+		idx := ib[:0]
+		for _, k := range keys {
+			idx = append(idx, db.data.ShardFor(k))
+		}
+		idx = db.data.LockShards(idx)
+		r = cmd.Fn(db, c, args)
+		db.data.UnlockShards(idx)
+	}
+	cmd.calls.Add(1)
+	cmd.usec.Add(int64(time.Since(start) / time.Microsecond))
+	s.stats.totalCommands.Add(1)
+	if er, ok := r.(resp.ErrorReply); ok {
+		cmd.failed.Add(1)
+		s.countError(er.Error())
+	}
+	c.State().LastCmd = cmd.Name
+	return r
+}
+
+// reject answers a command refused before it ran, marking an open
+// transaction as failed, as Redis's rejectCommand does.
+func (s *Server) reject(c resp.Connection, cmd *Command, r resp.Reply) resp.Reply {
+	st := c.State()
+	if st.InMulti {
+		st.TxDirty = true
+	}
+	if cmd != nil {
+		cmd.rejected.Add(1)
+	}
+	if er, ok := r.(resp.ErrorReply); ok {
+		s.countError(er.Error())
+	}
+	return r
+}
+
+// countError updates errorstats with the error's code (its first word).
+func (s *Server) countError(text string) {
+	s.stats.errorReplies.Add(1)
+	code, _, _ := strings.Cut(text, " ")
+	s.errMu.Lock()
+	if _, ok := s.errCounts[code]; !ok && len(s.errCounts) >= 128 {
+		code = "ERRORSTATS_OVERFLOW"
+	}
+	s.errCounts[code]++
+	s.errMu.Unlock()
+}
+
+func (s *Server) resetStats() {
+	s.stats.totalCommands.Store(0)
+	s.stats.totalConnections.Store(0)
+	s.stats.rejectedConns.Store(0)
+	s.stats.expiredKeys.Store(0)
+	s.stats.errorReplies.Store(0)
+	s.errMu.Lock()
+	s.errCounts = make(map[string]int64)
+	s.errMu.Unlock()
+	forEachCommand(func(c *Command) {
+		c.calls.Store(0)
+		c.usec.Store(0)
+		c.rejected.Store(0)
+		c.failed.Store(0)
+	})
+	for _, db := range s.dbs {
+		for i := 0; i < dict.NumShards; i++ {
+			sh := db.data.Shard(i)
+			sh.Mu.Lock()
+			sh.Hits, sh.Misses = 0, 0
+			sh.Mu.Unlock()
+		}
+	}
+}
+
+func forEachCommand(fn func(c *Command)) {
+	for _, c := range cmdTable {
+		fn(c)
+		for _, sc := range c.Subs {
+			fn(sc)
+		}
+	}
+}
+
+func allowedWhileSubscribed(cmd *Command) bool {
+	switch cmd.Name {
+	case "ping", "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe",
+		"psubscribe", "punsubscribe", "quit", "reset":
+		return true
+	}
+	return false
+}
+
+func runsInMulti(cmd *Command) bool {
+	switch cmd.Name {
+	case "exec", "discard", "multi", "watch", "quit", "reset":
+		return true
+	}
+	return false
+}
+
+func copyArgs(args [][]byte) [][]byte {
+	n := 0
+	for _, a := range args {
+		n += len(a)
+	}
+	buf := make([]byte, 0, n)
+	out := make([][]byte, len(args))
+	for i, a := range args {
+		buf = append(buf, a...)
+		out[i] = buf[len(buf)-len(a) : len(buf) : len(buf)]
+	}
+	return out
+}
+
+// unknownCommandError is Redis's text, quoting up to 128 bytes of args.
+func unknownCommandError(args [][]byte) resp.Reply {
+	var b strings.Builder
+	for _, a := range args[1:] {
+		if b.Len() >= 128 {
+			break
+		}
+		room := 128 - b.Len()
+		s := string(a)
+		if len(s) > room {
+			s = s[:room]
+		}
+		b.WriteString("'" + s + "' ")
+	}
+	return reply.Err("unknown command '" + trunc(string(args[0]), 128) + "', with args beginning with: " + b.String())
+}
+
+func unknownSubcommandError(args [][]byte) resp.Reply {
+	return reply.Err("unknown subcommand '" + trunc(string(args[1]), 128) + "'. Try " + strings.ToUpper(string(args[0])) + " HELP.")
+}
+
+func trunc(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// hostname for INFO and logs.
+var hostname, _ = os.Hostname()

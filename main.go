@@ -1,0 +1,90 @@
+// Command goredis is a Redis 7.0-compatible server.
+//
+//	goredis [config-file] [--name value ...]
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+
+	"goredis/config"
+	"goredis/database"
+	"goredis/lib/logger"
+	"goredis/resp/handler"
+	"goredis/tcp"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	cfg, err := config.Load(args)
+	if err != nil {
+		fmt.Fprint(os.Stderr, err.Error())
+		return 1
+	}
+	if err := logger.Setup(cfg.LogFile, cfg.LogLevel); err != nil {
+		fmt.Fprintf(os.Stderr, "Can't open the log file: %v\n", err)
+		return 1
+	}
+	logger.Warningf("oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo")
+	logger.Warningf("Redis version=%s, bits=64, commit=00000000, modified=0, pid=%d, just started", database.Version, os.Getpid())
+	if cfg.ConfigFile == "" {
+		logger.Warningf("Warning: no config file specified, using the default config. In order to specify a config file use %s /path/to/redis.conf", os.Args[0])
+	} else {
+		logger.Warningf("Configuration loaded")
+	}
+
+	srv := database.NewServer()
+	h := handler.New(srv, srv)
+	addrs, optional := tcp.ListenAddrs(cfg.Bind, cfg.Port)
+	ts, err := tcp.Listen(addrs, optional, h)
+	if err != nil {
+		logger.Warningf("Failed listening on port %d (tcp), aborting: %v", cfg.Port, err)
+		return 1
+	}
+	mode := "standalone"
+	if cfg.Self != "" {
+		mode = "cluster"
+	}
+	logger.Noticef("Running mode=%s, port=%d.", mode, cfg.Port)
+	logger.Noticef("GOMAXPROCS=%d", runtime.GOMAXPROCS(0))
+	logger.Warningf("Server initialized")
+	logger.Noticef("Ready to accept connections")
+
+	stop := make(chan string, 1)
+	srv.SetShutdown(func() {
+		select {
+		case stop <- "":
+		default:
+		}
+	})
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		name := "SIGTERM"
+		if sig == syscall.SIGINT {
+			name = "SIGINT"
+		}
+		select {
+		case stop <- name:
+		default:
+		}
+	}()
+	go ts.Serve()
+
+	why := <-stop
+	if why != "" {
+		logger.Warningf("Received %s scheduling shutdown...", why)
+	}
+	logger.Warningf("User requested shutdown...")
+	ts.Close()
+	srv.Close()
+	logger.Warningf("Redis is now ready to exit, bye bye...")
+	return 0
+}

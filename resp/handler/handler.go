@@ -1,0 +1,160 @@
+// Package handler runs the loop of each client connection: read commands,
+// execute them, append replies, write once per batch.
+package handler
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"goredis/config"
+	"goredis/interface/database"
+	"goredis/interface/resp"
+	"goredis/lib/logger"
+	"goredis/resp/connection"
+	"goredis/resp/parser"
+	"goredis/resp/reply"
+)
+
+// Registry is what the handler tells the database about clients coming
+// and going; database.Server implements it.
+type Registry interface {
+	AfterClientConnect(c resp.Connection)
+	ClientCount() int
+	RejectedConnection()
+}
+
+// Handler serves RESP clients on a database.
+type Handler struct {
+	db       database.DB
+	registry Registry
+
+	mu      sync.Mutex
+	conns   map[*connection.Connection]struct{}
+	closing bool
+	wg      sync.WaitGroup
+}
+
+// New returns a handler executing commands on db. registry may be nil.
+func New(db database.DB, registry Registry) *Handler {
+	return &Handler{db: db, registry: registry, conns: make(map[*connection.Connection]struct{})}
+}
+
+// Handle serves one connection until it closes.
+func (h *Handler) Handle(ctx context.Context, nc net.Conn) {
+	cfg := config.Get()
+	h.mu.Lock()
+	if h.closing {
+		h.mu.Unlock()
+		_ = nc.Close()
+		return
+	}
+	if len(h.conns) >= cfg.MaxClients {
+		h.mu.Unlock()
+		if h.registry != nil {
+			h.registry.RejectedConnection()
+		}
+		_, _ = nc.Write(reply.Encode(reply.MaxClients, false))
+		_ = nc.Close()
+		return
+	}
+	c := connection.New(nc)
+	h.conns[c] = struct{}{}
+	h.wg.Add(1)
+	h.mu.Unlock()
+	defer h.wg.Done()
+
+	if tc, ok := nc.(*net.TCPConn); ok && cfg.TCPKeepAlive > 0 {
+		_ = tc.SetKeepAlive(true)
+		_ = tc.SetKeepAlivePeriod(time.Duration(cfg.TCPKeepAlive) * time.Second)
+	}
+	if cfg.RequirePass == "" {
+		c.SetAuthenticated(true, "default")
+	}
+	if h.registry != nil {
+		h.registry.AfterClientConnect(c)
+	}
+	c.Parser.BeforeRead = func() error {
+		if err := c.Flush(); err != nil {
+			return err
+		}
+		return setIdleDeadline(c)
+	}
+	h.serve(c)
+
+	h.db.AfterClientClose(c)
+	_ = c.Close()
+	h.mu.Lock()
+	delete(h.conns, c)
+	h.mu.Unlock()
+}
+
+// setIdleDeadline applies the timeout directive to the coming read; blocked
+// and subscribed clients are exempt, as in Redis.
+func setIdleDeadline(c *connection.Connection) error {
+	t := config.Get().Timeout
+	if t <= 0 || c.State().SubscriptionCount() > 0 {
+		return c.Conn().SetReadDeadline(time.Time{})
+	}
+	return c.Conn().SetReadDeadline(time.Now().Add(time.Duration(t) * time.Second))
+}
+
+func (h *Handler) serve(c *connection.Connection) {
+	for {
+		args, err := c.Parser.ReadCommand()
+		if err != nil {
+			var pe parser.ProtocolError
+			if errors.As(err, &pe) {
+				c.Write(reply.Err(pe.Error()))
+				_ = c.Flush()
+			} else if errors.Is(err, parser.ErrQueryBufferLimit) {
+				logger.Warningf("Closing client that reached max query buffer length: id=%d addr=%s", c.ID(), c.RemoteAddr())
+			} else if isTimeout(err) {
+				logger.Verbosef("Closing idle client")
+			} else if !errors.Is(err, io.EOF) && !c.Closed() {
+				logger.Verbosef("Client closed connection: %v", err)
+			}
+			return
+		}
+		c.Touch(time.Now())
+		r := h.db.Exec(c, args)
+		if r != nil {
+			c.Write(r)
+		}
+		if c.State().Closing {
+			_ = c.Flush()
+			return
+		}
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// Close closes every client connection and waits for their loops to end
+// (each finishes the command it is running first).
+func (h *Handler) Close() error {
+	h.mu.Lock()
+	h.closing = true
+	for c := range h.conns {
+		_ = c.Conn().SetReadDeadline(time.Now())
+	}
+	h.mu.Unlock()
+	done := make(chan struct{})
+	go func() { h.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		h.mu.Lock()
+		for c := range h.conns {
+			_ = c.Close()
+		}
+		h.mu.Unlock()
+	}
+	return nil
+}
