@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"goredis/config"
@@ -34,7 +35,7 @@ type Handler struct {
 
 	mu      sync.Mutex
 	conns   map[*connection.Connection]struct{}
-	closing bool
+	closing atomic.Bool
 	wg      sync.WaitGroup
 }
 
@@ -47,7 +48,7 @@ func New(db database.DB, registry Registry) *Handler {
 func (h *Handler) Handle(ctx context.Context, nc net.Conn) {
 	cfg := config.Get()
 	h.mu.Lock()
-	if h.closing {
+	if h.closing.Load() {
 		h.mu.Unlock()
 		_ = nc.Close()
 		return
@@ -77,11 +78,27 @@ func (h *Handler) Handle(ctx context.Context, nc net.Conn) {
 	if h.registry != nil {
 		h.registry.AfterClientConnect(c)
 	}
+	deadline := false
 	c.Parser.BeforeRead = func() error {
 		if err := c.Flush(); err != nil {
 			return err
 		}
-		return setIdleDeadline(c)
+		t := config.Get().Timeout
+		if t > 0 && c.State().SubscriptionCount() == 0 {
+			// The timeout directive: idle clients are closed; subscribed
+			// ones are exempt, as in Redis.
+			_ = nc.SetReadDeadline(time.Now().Add(time.Duration(t) * time.Second))
+			deadline = true
+		} else if deadline {
+			_ = nc.SetReadDeadline(time.Time{})
+			deadline = false
+		}
+		// Checked after setting the deadline: Close sets closing first and
+		// the deadline second, so one of the two stops this read.
+		if h.closing.Load() {
+			return errShuttingDown
+		}
+		return nil
 	}
 	h.serve(c)
 
@@ -92,15 +109,7 @@ func (h *Handler) Handle(ctx context.Context, nc net.Conn) {
 	h.mu.Unlock()
 }
 
-// setIdleDeadline applies the timeout directive to the coming read; blocked
-// and subscribed clients are exempt, as in Redis.
-func setIdleDeadline(c *connection.Connection) error {
-	t := config.Get().Timeout
-	if t <= 0 || c.State().SubscriptionCount() > 0 {
-		return c.Conn().SetReadDeadline(time.Time{})
-	}
-	return c.Conn().SetReadDeadline(time.Now().Add(time.Duration(t) * time.Second))
-}
+var errShuttingDown = errors.New("server shutting down")
 
 func (h *Handler) serve(c *connection.Connection) {
 	for {
@@ -114,7 +123,7 @@ func (h *Handler) serve(c *connection.Connection) {
 				logger.Warningf("Closing client that reached max query buffer length: id=%d addr=%s", c.ID(), c.RemoteAddr())
 			} else if isTimeout(err) {
 				logger.Verbosef("Closing idle client")
-			} else if !errors.Is(err, io.EOF) && !c.Closed() {
+			} else if !errors.Is(err, io.EOF) && !errors.Is(err, errShuttingDown) && !c.Closed() {
 				logger.Verbosef("Client closed connection: %v", err)
 			}
 			return
@@ -140,7 +149,7 @@ func isTimeout(err error) bool {
 // (each finishes the command it is running first).
 func (h *Handler) Close() error {
 	h.mu.Lock()
-	h.closing = true
+	h.closing.Store(true)
 	for c := range h.conns {
 		_ = c.Conn().SetReadDeadline(time.Now())
 	}

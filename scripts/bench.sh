@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Side-by-side throughput benchmark: this server and redis-server on free
+# loopback ports with the same settings, redis-benchmark against each in the
+# same run, best of ROUNDS rounds, printed as a table of ratios.
+#
+#   scripts/bench.sh                 # defaults below
+#   TESTS=set,get N=200000 scripts/bench.sh
+#
+# Environment: TESTS (redis-benchmark -t list), N (requests per run),
+# CLIENTS (-c), PIPELINES (space-separated -P values), SIZES (-d values),
+# ROUNDS, EXTRA (extra server arguments for both servers).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TESTS=${TESTS:-set,get,incr,lpush,lpop,sadd,hset,zadd,mset}
+N=${N:-200000}
+CLIENTS=${CLIENTS:-50}
+PIPELINES=${PIPELINES:-"1 16"}
+SIZES=${SIZES:-"3 1024"}
+ROUNDS=${ROUNDS:-2}
+EXTRA=${EXTRA:-}
+
+for t in redis-server redis-benchmark redis-cli go; do
+  command -v "$t" >/dev/null || { echo "missing $t" >&2; exit 1; }
+done
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "$p"; return; fi
+  done
+}
+
+wait_up() {
+  for _ in $(seq 1 100); do
+    redis-cli -p "$1" ping >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "server on port $1 did not start" >&2
+  exit 1
+}
+
+go build -o "$work/goredis" .
+ours=$(free_port)
+theirs=$(free_port)
+(cd "$work" && exec ./goredis --port "$ours" --bind 127.0.0.1 --appendonly no --loglevel warning $EXTRA >"$work/ours.log" 2>&1) &
+pids+=($!)
+(cd "$work" && exec redis-server --port "$theirs" --bind 127.0.0.1 --save '' --appendonly no --loglevel warning $EXTRA >"$work/redis.log" 2>&1) &
+pids+=($!)
+wait_up "$ours"
+wait_up "$theirs"
+
+# run PORT TEST P SIZE -> "rps p99" (best rps of ROUNDS rounds, with its p99)
+run() {
+  local best_rps=0 best_p99=0 line rps p99
+  for _ in $(seq 1 "$ROUNDS"); do
+    redis-cli -p "$1" flushall >/dev/null
+    line=$(redis-benchmark -p "$1" -c "$CLIENTS" -n "$N" -r 100000 -P "$3" -d "$4" -t "$2" --csv 2>/dev/null | tail -n 1)
+    rps=$(echo "$line" | cut -d, -f2 | tr -d '"')
+    p99=$(echo "$line" | cut -d, -f7 | tr -d '"')
+    if awk -v a="$rps" -v b="$best_rps" 'BEGIN{exit !(a>b)}'; then best_rps=$rps; best_p99=$p99; fi
+  done
+  echo "$best_rps $best_p99"
+}
+
+echo "# goredis vs redis-server $(redis-server --version | awk '{print $3}' | cut -d= -f2), $(nproc) cores, $(date -u +%Y-%m-%d)"
+echo "# redis-benchmark -c $CLIENTS -n $N -r 100000, best of $ROUNDS"
+printf '%-8s %3s %6s %12s %12s %7s %9s %9s %7s\n' command P size ours_rps redis_rps ratio ours_p99 redis_p99 p99x
+for size in $SIZES; do
+  for p in $PIPELINES; do
+    for t in ${TESTS//,/ }; do
+      read -r o_rps o_p99 < <(run "$ours" "$t" "$p" "$size")
+      read -r r_rps r_p99 < <(run "$theirs" "$t" "$p" "$size")
+      ratio=$(awk -v a="$o_rps" -v b="$r_rps" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "n/a" }')
+      p99x=$(awk -v a="$o_p99" -v b="$r_p99" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "n/a" }')
+      printf '%-8s %3s %6s %12s %12s %7s %9s %9s %7s\n' "$t" "$p" "$size" "$o_rps" "$r_rps" "$ratio" "$o_p99" "$r_p99" "$p99x"
+    done
+  done
+done
