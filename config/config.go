@@ -228,3 +228,11 @@ func SetCommandLookup(fn func(name string) bool) {
 
 // install makes c the current snapshot.
 func install(c *Config) { current.Store(c) }
+
+// Sensitive reports whether name is a parameter holding a secret
+// (requirepass, masterauth...), whose CONFIG SET value Redis redacts from
+// the slow log and MONITOR.
+func Sensitive(name string) bool {
+	p := lookup(name)
+	return p != nil && p.has(fSensitive)
+}

@@ -340,6 +340,7 @@ func TestLoadErrors(t *testing.T) {
 		{"cluster-enabled yes\nreplicaof 127.0.0.1 1\n", nil, banner + "replicaof directive not allowed in cluster mode\n"},
 		{"foo.bar 1\n", nil, "Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting\n"},
 		{"include /nonexistent/inc.conf\n", nil, "Fatal error, can't open config file '/nonexistent/inc.conf': No such file or directory\n"},
+		{"include nonexistent.conf\n", nil, "Fatal error, can't open config file 'nonexistent.conf': No such file or directory\n"},
 	}
 	for _, tc := range tests {
 		var args []string
@@ -876,5 +877,26 @@ func TestStockConfigLogsIgnored(t *testing.T) {
 		if strings.Contains(log, "'"+name+"'") {
 			t.Errorf("implemented %s logged as ignored", name)
 		}
+	}
+}
+
+func TestASCIIFolding(t *testing.T) {
+	// strcasecmp folds ASCII only; Go's Unicode folding would accept
+	// these (U+212A KELVIN SIGN lowers to 'k', U+017F folds to 's').
+	if lookup("TCP-KEEPALIVE") == nil {
+		t.Error("TCP-KEEPALIVE not found")
+	}
+	if lookup("tcp-\u212Aeepalive") != nil {
+		t.Error("Kelvin sign matched 'k'")
+	}
+	if _, ok := memToULL("1\u212Ab"); ok {
+		t.Error("1<KELVIN>b accepted as 1kb")
+	}
+	loadDefaults(t)
+	if err := SetParams([]string{"shutdown-on-sigint", "\u017Fave"}); err == nil {
+		t.Error("long s matched 's' in an enum")
+	}
+	if !Sensitive("REQUIREPASS") || !Sensitive("masterauth") || Sensitive("port") || Sensitive("nosuch") {
+		t.Error("Sensitive")
 	}
 }

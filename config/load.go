@@ -68,7 +68,7 @@ func Load(args []string) (*Config, error) {
 		if abs, err := filepath.Abs(file); err == nil {
 			file = abs
 		}
-		s, err := readConfig(file)
+		s, err := readConfig(file, "")
 		if err != nil {
 			return nil, err
 		}
@@ -130,7 +130,7 @@ func splitCommandLine(args []string) (file string, fromStdin bool, options strin
 				// A bare option name: the next argument is its value even
 				// if it starts with "--", except that --save may be empty.
 				handledLast = false
-				isSave := strings.EqualFold(a, "--save")
+				isSave := equalFold(a, "--save")
 				if isSave && j != len(args)-1 && strings.HasPrefix(args[j+1], "--") {
 					b.WriteString(`""`)
 					handledLast = true
@@ -150,15 +150,31 @@ func splitCommandLine(args []string) (file string, fromStdin bool, options strin
 }
 
 // readConfig reads a config file, or every file matching it when the name
-// has glob characters (no match is not an error then).
-func readConfig(name string) (string, error) {
+// has glob characters (no match is not an error then). A relative name is
+// taken from dir (Redis's working directory) but reported as given.
+func readConfig(name, dir string) (string, error) {
+	path := func(n string) string {
+		if dir == "" || filepath.IsAbs(n) {
+			return n
+		}
+		return filepath.Join(dir, n)
+	}
 	names := []string{name}
 	if strings.ContainsAny(name, "*?[") {
-		names, _ = filepath.Glob(name)
+		names = nil
+		matches, _ := filepath.Glob(path(name))
+		for _, m := range matches {
+			if !filepath.IsAbs(name) {
+				if r, err := filepath.Rel(dir, m); err == nil {
+					m = r
+				}
+			}
+			names = append(names, m)
+		}
 	}
 	var b strings.Builder
 	for _, n := range names {
-		data, err := os.ReadFile(n)
+		data, err := os.ReadFile(path(n))
 		if err != nil {
 			return "", &FatalError{"Fatal error, can't open config file '" + n + "': " + strerror(err)}
 		}
@@ -206,7 +222,7 @@ func (ld *loader) loadString(text string) error {
 		if len(argv) == 0 {
 			continue
 		}
-		name := strings.ToLower(argv[0])
+		name := lower(argv[0])
 		if p := byName[name]; p != nil {
 			multi := p.has(fMultiArg)
 			if !multi && len(argv) != 2 {
@@ -231,11 +247,7 @@ func (ld *loader) loadString(text string) error {
 		}
 		switch {
 		case name == "include" && len(argv) == 2:
-			path := argv[1]
-			if !filepath.IsAbs(path) {
-				path = filepath.Join(ld.cfg.vals[dirParam.idx].(string), path)
-			}
-			s, err := readConfig(path)
+			s, err := readConfig(argv[1], ld.cfg.vals[dirParam.idx].(string))
 			if err != nil {
 				return err
 			}
@@ -288,7 +300,7 @@ func (ld *loader) rename(old, nw string) string {
 		}
 		return exists(n)
 	}
-	o, n := strings.ToLower(old), strings.ToLower(nw)
+	o, n := lower(old), lower(nw)
 	if !has(o, true) {
 		return "No such command in rename-command"
 	}

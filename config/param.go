@@ -95,7 +95,7 @@ func (p *param) has(f flag) bool { return p.flags&f != 0 }
 func (p *param) parse(cur any, args []string, ls *loadState) (any, string) {
 	switch p.kind {
 	case kBool:
-		switch strings.ToLower(args[0]) {
+		switch lower(args[0]) {
 		case "yes":
 			return true, ""
 		case "no":
@@ -234,7 +234,7 @@ func (p *param) enumValue(args []string) (int, bool) {
 	for _, a := range args {
 		matched := false
 		for _, e := range p.enum {
-			if strings.EqualFold(a, e.name) {
+			if equalFold(a, e.name) {
 				v |= e.val
 				matched = true
 			}
@@ -286,7 +286,7 @@ func memToULL(s string) (uint64, bool) {
 		i++
 	}
 	var mul uint64
-	switch strings.ToLower(s[i:]) {
+	switch lower(s[i:]) {
 	case "", "b":
 		mul = 1
 	case "k":
@@ -474,4 +474,40 @@ func splitSpaces(s string) []string {
 		return nil
 	}
 	return strings.Split(s, " ")
+}
+
+// lower folds ASCII letters only, as C's tolower in the C locale.
+func lower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'A' && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+// equalFold is strcasecmp(a, b) == 0: ASCII case folding only.
+func equalFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x >= 'A' && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if y >= 'A' && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }

@@ -355,6 +355,8 @@ func TestRedisLoadErrors(t *testing.T) {
 		{"logfile /nonexistent/x.log\n", nil},
 		{"cluster-enabled yes\nreplicaof 127.0.0.1 1\n", nil},
 		{"foo.bar\n", nil},
+		{"foo.bar 1\n", nil},
+		{"include nonexistent.conf\n", nil},
 		{"hz 1\n", []string{"--hz", "abc"}},
 		{"hz 1\n\n\n", []string{"--port", "0", "--hz", "abc"}},
 		{"hz 1", []string{"--port", "0", "1"}},
@@ -369,7 +371,7 @@ func TestRedisLoadErrors(t *testing.T) {
 		var args []string
 		if tc.file != "" || tc.args == nil {
 			// Without a file redis-server would run; give it one.
-			args = append(args, writeFile(t, "bad.conf", "port 0\n"+tc.file))
+			args = append(args, writeFile(t, "bad.conf", "port "+strconv.Itoa(freePort(t))+"\n"+tc.file))
 		} else {
 			args = append(args, "--port", "0")
 		}

@@ -83,7 +83,7 @@ func readRewriteState(text string) *rewriteState {
 		}
 		argv, ok := splitArgs(line)
 		if ok && len(argv) > 0 {
-			name := strings.ToLower(argv[0])
+			name := lower(argv[0])
 			if p := byName[name]; p != nil {
 				name = p.name
 				ok = true

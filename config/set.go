@@ -66,7 +66,7 @@ func SetParamsLocal(args []string, local bool) error {
 			invalid = true
 			continue
 		}
-		name := strings.ToLower(raw)
+		name := lower(raw)
 		if !isAlias[name] {
 			name = p.name
 		}
@@ -161,7 +161,7 @@ func GetParams(patterns []string) []string {
 	seen := map[string]bool{}
 	for _, pat := range patterns {
 		if !strings.ContainsAny(pat, "[*?") {
-			key := strings.ToLower(pat)
+			key := lower(pat)
 			if seen[key] {
 				continue
 			}

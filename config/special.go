@@ -137,7 +137,7 @@ var outputBufferParam = special("client-output-buffer-limit", "", fMultiArg,
 		out := cur.([3]OutputBufferLimit)
 		for j := 0; j < len(args); j += 4 {
 			class := -1
-			switch strings.ToLower(args[j]) {
+			switch lower(args[j]) {
 			case "normal":
 				class = ClientNormal
 			case "slave", "replica":
@@ -342,7 +342,7 @@ var replicaofParam = special("replicaof", "slaveof", fImmutable|fMultiArg, "",
 		if len(args) != 2 {
 			return nil, "wrong number of arguments"
 		}
-		if strings.EqualFold(args[0], "no") && strings.EqualFold(args[1], "one") {
+		if equalFold(args[0], "no") && equalFold(args[1], "one") {
 			return "", ""
 		}
 		port, ok := strtollSat(args[1], 10)

@@ -279,7 +279,7 @@ func lookup(name string) *param {
 	if p, ok := byName[name]; ok {
 		return p
 	}
-	return byName[strings.ToLower(name)]
+	return byName[lower(name)]
 }
 
 // defaults builds the snapshot of compiled-in defaults with dir as Dir.
