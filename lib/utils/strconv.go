@@ -90,6 +90,10 @@ func ParseFloat(b []byte) (float64, bool) {
 	if math.IsNaN(f) {
 		return 0, false
 	}
+	if f == 0 && nonZeroMantissa(s) {
+		// strtod underflowed to zero and set ERANGE: Redis refuses it.
+		return 0, false
+	}
 	if strings.ContainsRune(s, '_') {
 		// Go accepts digit separators in some forms; C never does.
 		return 0, false
@@ -148,4 +152,29 @@ func AppendLongDouble(b []byte, f float64) []byte {
 		b = append(b[:start], '0')
 	}
 	return b
+}
+
+// nonZeroMantissa reports whether a float's text has a non-zero digit
+// before its exponent.
+func nonZeroMantissa(s string) bool {
+	hex := strings.HasPrefix(strings.TrimLeft(s, "+-"), "0x") || strings.HasPrefix(strings.TrimLeft(s, "+-"), "0X")
+	if hex {
+		s = strings.TrimLeft(s, "+-")[2:]
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '1' && c <= '9':
+			return true
+		case hex && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')):
+			return true
+		case c == 'e' || c == 'E':
+			if !hex {
+				return false
+			}
+		case c == 'p' || c == 'P':
+			return false
+		}
+	}
+	return false
 }

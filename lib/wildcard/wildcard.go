@@ -86,12 +86,14 @@ func match(p, s []byte, nocase bool, skipLonger *bool, nesting int) bool {
 				} else if p[0] == ']' {
 					break
 				} else if len(p) >= 3 && p[1] == '-' {
-					start, end, c := p[0], p[2], s[0]
+					// C compares these as (signed) chars: bytes from 0x80
+					// sort below ASCII.
+					start, end, c := int8(p[0]), int8(p[2]), int8(s[0])
 					if start > end {
 						start, end = end, start
 					}
 					if nocase {
-						start, end, c = lower(start), lower(end), lower(c)
+						start, end, c = int8(lower(byte(start))), int8(lower(byte(end))), int8(lower(byte(c)))
 					}
 					p = p[2:]
 					if c >= start && c <= end {

@@ -118,9 +118,6 @@ func (p *Parser) fill() error {
 	}
 	if p.w == len(p.buf) {
 		pending := p.w - p.cmdStart
-		if p.limits != nil && int64(pending) >= p.limits.QueryBufferLimit() {
-			return ErrQueryBufferLimit
-		}
 		if p.cmdStart > 0 && pending < len(p.buf)/2 {
 			copy(p.buf, p.buf[p.cmdStart:p.w])
 		} else {
@@ -135,6 +132,11 @@ func (p *Parser) fill() error {
 	n, err := p.rd.Read(p.buf[p.w:])
 	p.w += n
 	if n > 0 {
+		// Redis measures the bytes not yet parsed (it trims parsed
+		// arguments from its query buffer) right after each read.
+		if p.limits != nil && int64(p.w-p.pos) > p.limits.QueryBufferLimit() {
+			return ErrQueryBufferLimit
+		}
 		return nil
 	}
 	if err == nil {
