@@ -22,13 +22,27 @@ func main() {
 }
 
 func run(args []string) int {
+	if len(args) == 1 {
+		switch args[0] {
+		case "-v", "--version":
+			fmt.Printf("Redis server v=%s sha=00000000:0 malloc=libc bits=64 build=goredis\n", database.Version)
+			return 0
+		case "-h", "--help":
+			fmt.Fprintf(os.Stderr, "Usage: %s [/path/to/redis.conf] [options] [-]\n"+
+				"       %s - (read config from stdin)\n"+
+				"       %s -v or --version\n"+
+				"       %s -h or --help\n\n"+
+				"Examples:\n"+
+				"       %s (run the server with default conf)\n"+
+				"       %s /etc/redis/6379.conf\n"+
+				"       %s --port 7777\n", os.Args[0], os.Args[0], os.Args[0], os.Args[0], os.Args[0], os.Args[0], os.Args[0])
+			return 1
+		}
+	}
+	// Load also sets up the logger from logfile and loglevel.
 	cfg, err := config.Load(args)
 	if err != nil {
 		fmt.Fprint(os.Stderr, err.Error())
-		return 1
-	}
-	if err := logger.Setup(cfg.LogFile, cfg.LogLevel); err != nil {
-		fmt.Fprintf(os.Stderr, "Can't open the log file: %v\n", err)
 		return 1
 	}
 	logger.Warningf("oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo")
