@@ -261,11 +261,17 @@ func debugPopulate(db *DB, args [][]byte) resp.Reply {
 	d.LockAll()
 	defer d.UnlockAll()
 
-	// Give empty shards maps of the final size at once.
+	// Give empty shards maps of the final size at once. Names are unique
+	// unless cut to Redis's 127 bytes, so in a shard that was empty no name
+	// needs looking up first.
+	var wasEmpty [dict.NumShards]bool
+	unique := len(prefix)+1+20 <= 127
 	perShard := int(count/dict.NumShards) + int(count/dict.NumShards/8) + 1
-	if count >= 4*dict.NumShards {
-		for i := 0; i < dict.NumShards; i++ {
-			if s := d.Shard(i); len(s.Data) == 0 {
+	for i := 0; i < dict.NumShards; i++ {
+		s := d.Shard(i)
+		if len(s.Data) == 0 {
+			wasEmpty[i] = unique
+			if count >= 4*dict.NumShards {
 				s.Data = make(map[string]*Entity, perShard)
 			}
 		}
@@ -274,7 +280,7 @@ func debugPopulate(db *DB, args [][]byte) resp.Reply {
 	var ents []Entity
 	kb := make([]byte, 0, 160)
 	vb := make([]byte, 0, 32)
-	for j := int64(0); j < count; j++ {
+	name := func(j int64) []byte {
 		kb = append(kb[:0], prefix...)
 		kb = append(kb, ':')
 		kb = strconv.AppendInt(kb, j, 10)
@@ -282,34 +288,66 @@ func debugPopulate(db *DB, args [][]byte) resp.Reply {
 			// Redis formats the name into a 128-byte buffer.
 			kb = kb[:127]
 		}
-		s := d.Shard(d.ShardFor(kb))
-		if e := s.Data[string(kb)]; e != nil {
-			if !e.HasTTL || s.TTL[string(kb)] > nowMs() {
-				continue
+		return kb
+	}
+	// Keys are inserted in batches sorted by shard, so each shard's map is
+	// filled in runs instead of at random.
+	const batch = 1 << 16
+	var shardOf [batch]uint8
+	var start [dict.NumShards + 1]int32
+	order := make([]int32, min(count, batch))
+	for base := int64(0); base < count; base += batch {
+		n := int(min(count-base, batch))
+		start = [dict.NumShards + 1]int32{}
+		for k := 0; k < n; k++ {
+			sh := uint8(d.ShardFor(name(base + int64(k))))
+			shardOf[k] = sh
+			start[int(sh)+1]++
+		}
+		for i := 1; i <= dict.NumShards; i++ {
+			start[i] += start[i-1]
+		}
+		next := start
+		for k := 0; k < n; k++ {
+			sh := shardOf[k]
+			order[next[sh]] = int32(k)
+			next[sh]++
+		}
+		for _, k := range order[:n] {
+			j := base + int64(k)
+			kb := name(j)
+			i := int(shardOf[k])
+			s := d.Shard(i)
+			if wasEmpty[i] {
+				// Nothing to look for.
+			} else if e := s.Data[string(kb)]; e != nil {
+				if !e.HasTTL || s.TTL[string(kb)] > nowMs() {
+					continue
+				}
+				db.expireKey(s, kb)
 			}
-			db.expireKey(s, kb)
+			vb = append(vb[:0], "value:"...)
+			vb = strconv.AppendInt(vb, j, 10)
+			// One allocation holds the key and the value.
+			var both string
+			if valSize == 0 {
+				both = string(append(kb, vb...))
+			} else {
+				buf := make([]byte, len(kb)+int(valSize))
+				copy(buf, kb)
+				copy(buf[len(kb):], vb)
+				both = unsafe.String(&buf[0], len(buf))
+			}
+			key, val := both[:len(kb)], both[len(kb):]
+			if len(ents) == 0 {
+				ents = make([]Entity, min(count-j, 256))
+			}
+			e := &ents[0]
+			ents = ents[1:]
+			e.Str, e.LRU = val, lru
+			s.Data[key] = e
+			db.signalModified(kb)
 		}
-		vb = append(vb[:0], "value:"...)
-		vb = strconv.AppendInt(vb, j, 10)
-		// One allocation holds the key and the value.
-		var both string
-		if valSize == 0 {
-			both = string(append(kb, vb...))
-		} else {
-			buf := make([]byte, len(kb)+int(valSize))
-			copy(buf, kb)
-			copy(buf[len(kb):], vb)
-			both = unsafe.String(&buf[0], len(buf))
-		}
-		key, val := both[:len(kb)], both[len(kb):]
-		if len(ents) == 0 {
-			ents = make([]Entity, min(count-j, 256))
-		}
-		e := &ents[0]
-		ents = ents[1:]
-		e.Str, e.LRU = val, lru
-		s.Data[key] = e
-		db.signalModified(kb)
 	}
 	return reply.OK
 }
