@@ -106,7 +106,10 @@ func atoi(b []byte) int64 {
 // strtodPrefix is C's strtod(s, NULL): the longest prefix that reads as a
 // number, 0 when none does.
 func strtodPrefix(b []byte) float64 {
-	for end := len(b); end > 0; end-- {
+	if f, ok := utils.ParseFloat(b); ok {
+		return f
+	}
+	for end := min(len(b)-1, 512); end > 0; end-- {
 		if f, ok := utils.ParseFloat(b[:end]); ok {
 			return f
 		}
@@ -126,8 +129,8 @@ func debugSleep(db *DB, arg []byte) resp.Reply {
 		return reply.OK
 	}
 	dbs := db.srv.dbs
-	for _, d := range dbs {
-		d.data.LockAll()
+	for _, x := range dbs {
+		x.data.LockAll()
 	}
 	time.Sleep(d)
 	for i := len(dbs) - 1; i >= 0; i-- {
