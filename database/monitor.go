@@ -64,17 +64,20 @@ type adminState struct {
 }
 
 var (
-	adminsMu sync.Mutex
-	admins   = map[*Server]*adminState{}
+	adminsMu sync.Mutex // serializes creation
+	admins   sync.Map   // *Server -> *adminState
 )
 
 // admin returns the server's admin state, creating it on first use. It is
-// only called off the hot path.
+// only called off the hot path, and without locking once the state exists.
 func (s *Server) admin() *adminState {
+	if a, ok := admins.Load(s); ok {
+		return a.(*adminState)
+	}
 	adminsMu.Lock()
 	defer adminsMu.Unlock()
-	if a := admins[s]; a != nil {
-		return a
+	if a, ok := admins.Load(s); ok {
+		return a.(*adminState)
 	}
 	a := &adminState{
 		srv:      s,
@@ -85,7 +88,7 @@ func (s *Server) admin() *adminState {
 	a.lastSave.Store(s.startTime.Unix())
 	a.memStartup = usedMemory()
 	a.pause.wake = make(chan struct{})
-	admins[s] = a
+	admins.Store(s, a)
 	go a.run()
 	return a
 }
@@ -99,9 +102,7 @@ func (a *adminState) run() {
 		select {
 		case <-a.srv.stop:
 			a.detachAll()
-			adminsMu.Lock()
-			delete(admins, a.srv)
-			adminsMu.Unlock()
+			admins.Delete(a.srv)
 			return
 		case now := <-t.C:
 			a.ops.sample(now, a.srv.stats.totalCommands.Load())
@@ -275,10 +276,17 @@ func (a *adminState) publishMonitorsLocked() {
 }
 
 func (a *adminState) isMonitor(c resp.Connection) bool {
-	a.monMu.Lock()
-	_, ok := a.monitors[c.ID()]
-	a.monMu.Unlock()
-	return ok
+	list := a.monList.Load()
+	if list == nil {
+		return false
+	}
+	id := c.ID()
+	for _, m := range *list {
+		if m.c.ID() == id {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *adminState) removeMonitor(id int64) {

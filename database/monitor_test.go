@@ -193,3 +193,28 @@ func TestMonitorEndToEnd(t *testing.T) {
 		t.Fatalf("GET from the monitor: %q", got)
 	}
 }
+
+// The hooks run around every command: with no monitor, no pause and a
+// fast command they must not allocate.
+func TestHooksCostNothingWhenIdle(t *testing.T) {
+	srv := NewServer()
+	defer srv.Close()
+	c := adminFake()
+	get := LookupCommand("get")
+	args := adminArgs([]string{"GET", "k"})
+	if hooksArmed.Load() != 0 || monitorsAttached.Load() != 0 {
+		t.Skip("another test left a monitor or a pause armed")
+	}
+	allocs := testing.AllocsPerRun(1000, func() {
+		if r := srv.beforeCall(c, get); r != nil {
+			t.Fatal(reply.Encode(r, false))
+		}
+		srv.afterCall(c, get, args, time.Microsecond)
+		if c.State().Reply != 0 {
+			srv.filterReply(c, reply.OK)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per command", allocs)
+	}
+}
