@@ -289,9 +289,10 @@ func execLatencyGraph(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	return reply.Verbatim(latencyGraph(event, ts, time.Now().Unix()))
 }
 
-// latencyGraph draws the event's samples the way LATENCY GRAPH lays them
-// out: a title with the range, a rule, a 4-row chart of one column per
-// sample and the age of each sample written vertically below it.
+// latencyGraph draws the event's samples as LATENCY GRAPH does: a title
+// with the range, an 80-column rule, then Redis's filled sparkline of 4
+// rows (80 samples a block) with the age of each sample written
+// vertically below it after one blank line.
 func latencyGraph(event string, ts *latencySeries, now int64) string {
 	lo, hi := ts.samples[0].millis, ts.samples[0].millis
 	for _, s := range ts.samples {
@@ -302,49 +303,65 @@ func latencyGraph(event string, ts *latencySeries, now int64) string {
 	b.WriteString(event + " - high " + strconv.FormatInt(hi, 10) + " ms, low " + strconv.FormatInt(lo, 10) +
 		" ms (all time high " + strconv.FormatInt(ts.max, 10) + " ms)\n")
 	b.WriteString(strings.Repeat("-", 80) + "\n")
-	const rows = 4
-	cols := len(ts.samples)
-	height := func(v int64) int { // 0..rows*2
-		if hi == lo {
-			return rows * 2
-		}
-		return int((v - lo) * rows * 2 / (hi - lo))
-	}
-	for r := rows - 1; r >= 0; r-- {
-		line := make([]byte, cols)
-		for i, s := range ts.samples {
-			h := height(s.millis)
-			switch {
-			case h >= (r+1)*2:
-				line[i] = '#'
-			case h == r*2+1:
-				line[i] = '_'
-			case r == 0 && h == 0:
-				line[i] = '_'
-			default:
-				line[i] = ' '
-			}
-		}
-		b.WriteString(strings.TrimRight(string(line), " ") + "\n")
-	}
-	labels := make([]string, cols)
-	longest := 0
+	labels := make([]string, len(ts.samples))
 	for i, s := range ts.samples {
 		labels[i] = ageLabel(now - s.unix)
-		longest = max(longest, len(labels[i]))
 	}
-	for r := 0; r < longest; r++ {
-		line := make([]byte, cols)
-		for i, l := range labels {
-			if r < len(l) {
-				line[i] = l[r]
-			} else {
-				line[i] = ' '
-			}
+	for j := 0; j < len(ts.samples); j += 80 {
+		if j != 0 {
+			b.WriteByte('\n')
 		}
-		b.WriteString(strings.TrimRight(string(line), " ") + "\n")
+		end := min(j+80, len(ts.samples))
+		sparkline(&b, ts.samples[j:end], labels[j:end], lo, hi)
 	}
 	return b.String()
+}
+
+// sparkline renders samples the way Redis's sparklineRenderRange does
+// with SPARKLINE_FILL: 4 rows of 3 steps each ("_o#" at a column's top,
+// '|' below it), an empty row, then the labels top to bottom.
+func sparkline(b *strings.Builder, samples []latencySample, labels []string, lo, hi int64) {
+	const rows, charset = 4, "_o#"
+	steps := rows * len(charset)
+	rel := float64(hi - lo)
+	if rel == 0 {
+		rel = 1
+	}
+	line := make([]byte, len(samples))
+	for row := 0; ; row++ {
+		more := false
+		for i := range line {
+			line[i] = ' '
+		}
+		switch {
+		case row < rows:
+			more = true
+			for i, s := range samples {
+				step := int(float64(int(float64(s.millis-lo)*float64(steps))) / rel)
+				step = max(0, min(step, steps-1))
+				idx := step - (rows-row-1)*len(charset)
+				if idx >= 0 && idx < len(charset) {
+					line[i] = charset[idx]
+				} else if idx >= len(charset) {
+					line[i] = '|'
+				}
+			}
+		case row == rows:
+			more = true // the blank row above the labels
+		default:
+			for i, l := range labels {
+				if k := row - rows - 1; k < len(l) {
+					line[i] = l[k]
+					more = true
+				}
+			}
+		}
+		if !more {
+			return
+		}
+		b.Write(line)
+		b.WriteByte('\n')
+	}
 }
 
 // ageLabel is a sample's age as LATENCY GRAPH labels it: 12s, 5m, 3h, 2d.
@@ -365,38 +382,100 @@ const latencyDisabledText = "I'm sorry, Dave, I can't do that. Latency monitorin
 	"If we weren't in a deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n"
 
 const latencyQuietText = "Dave, no latency spike was observed during the lifetime of this Redis instance, " +
-	"not in the slightest bit. I honestly think you ought to sleep tonight.\n"
+	"not in the slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n"
 
+// execLatencyDoctor writes Redis's latency report: per event its count,
+// average, mean deviation and period, then the advice that applies to the
+// events this server records ("command" and "fast-command").
 func execLatencyDoctor(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	m := &db.srv.admin().latency
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if len(m.events) == 0 {
-		if config.Get().LatencyMonitorThreshold <= 0 {
-			return reply.Verbatim(latencyDisabledText)
-		}
-		return reply.Verbatim(latencyQuietText)
+	cfg := config.Get()
+	if len(m.events) == 0 && cfg.LatencyMonitorThreshold == 0 {
+		return reply.Verbatim(latencyDisabledText)
 	}
 	var b strings.Builder
-	b.WriteString("Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you Dave?\n\n")
+	var slowlogEnable, slowlogTune, slowlogInspect, scheduler, largeObjects bool
+	now := time.Now().Unix()
 	for i, name := range m.names() {
 		ts := m.events[name]
-		var sum int64
+		if i == 0 {
+			b.WriteString("Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you Dave?\n\n")
+		}
+		var sum, oldest int64
 		for _, s := range ts.samples {
 			sum += s.millis
+			if oldest == 0 || s.unix < oldest {
+				oldest = s.unix
+			}
 		}
-		avg := sum / int64(len(ts.samples))
-		period := ts.samples[len(ts.samples)-1].unix - ts.samples[0].unix
-		b.WriteString(strconv.Itoa(i+1) + ". " + name + ": " + strconv.Itoa(len(ts.samples)) +
-			" latency spikes (average " + strconv.FormatInt(avg, 10) + "ms, mean deviation 0ms, period " +
-			strconv.FormatInt(period, 10) + " sec). Worst all time event " + strconv.FormatInt(ts.max, 10) + "ms.\n")
+		n := int64(len(ts.samples))
+		avg := sum / n
+		period := max(now-oldest, 1)
+		var dev int64
+		for _, s := range ts.samples {
+			d := avg - s.millis
+			if d < 0 {
+				d = -d
+			}
+			dev += d
+		}
+		b.WriteString(strconv.Itoa(i+1) + ". " + name + ": " + strconv.FormatInt(n, 10) +
+			" latency spikes (average " + strconv.FormatInt(avg, 10) + "ms, mean deviation " +
+			strconv.FormatInt(dev/n, 10) + "ms, period " + strconv.FormatFloat(float64(period)/float64(n), 'f', 2, 64) +
+			" sec). Worst all time event " + strconv.FormatInt(ts.max, 10) + "ms.")
+		switch name {
+		case "command":
+			if cfg.SlowlogLogSlowerThan < 0 || cfg.SlowlogMaxLen == 0 {
+				slowlogEnable = true
+			} else if cfg.SlowlogLogSlowerThan/1000 > cfg.LatencyMonitorThreshold {
+				slowlogTune = true
+			}
+			slowlogInspect, largeObjects = true, true
+		case "fast-command":
+			scheduler = true
+		}
+		b.WriteString("\n")
+	}
+	if len(m.events) == 0 {
+		return reply.Verbatim(latencyQuietText)
+	}
+	if !(slowlogEnable || slowlogTune || slowlogInspect || scheduler || largeObjects) {
+		b.WriteString("\nWhile there are latency events logged, I'm not able to suggest any easy fix. " +
+			"Please use the Redis community to get some help, providing this report in your help request.\n")
+		return reply.Verbatim(b.String())
 	}
 	b.WriteString("\nI have a few advices for you:\n\n")
-	b.WriteString("- Check your Slow Log to understand what are the commands you are running which are too slow to execute. " +
-		"Please check https://redis.io/commands/slowlog for more information.\n")
-	b.WriteString("- The system is slow to execute Redis code paths not containing system calls. " +
-		"This usually means the system does not provide Redis CPU time to run for long periods. " +
-		"You should try to: 1) Lower the system load. 2) Use a computer / VM just for Redis if you are running other software in the same system.\n")
+	threshold := strconv.FormatInt(cfg.LatencyMonitorThreshold*1000, 10)
+	if slowlogEnable {
+		b.WriteString("- There are latency issues with potentially slow commands you are using. Try to enable the Slow Log " +
+			"Redis feature using the command 'CONFIG SET slowlog-log-slower-than " + threshold + "'. If the Slow log is " +
+			"disabled Redis is not able to log slow commands execution for you.\n")
+	}
+	if slowlogTune {
+		b.WriteString("- Your current Slow Log configuration only logs events that are slower than your configured latency " +
+			"monitor threshold. Please use 'CONFIG SET slowlog-log-slower-than " + threshold + "'.\n")
+	}
+	if slowlogInspect {
+		b.WriteString("- Check your Slow Log to understand what are the commands you are running which are too slow to " +
+			"execute. Please check https://redis.io/commands/slowlog for more information.\n")
+	}
+	if scheduler {
+		b.WriteString("- The system is slow to execute Redis code paths not containing system calls. This usually means " +
+			"the system does not provide Redis CPU time to run for long periods. You should try to:\n" +
+			"  1) Lower the system load.\n" +
+			"  2) Use a computer / VM just for Redis if you are running other software in the same system.\n" +
+			"  3) Check if you have a \"noisy neighbour\" problem.\n" +
+			"  4) Check with 'redis-cli --intrinsic-latency 100' what is the intrinsic latency in your system.\n" +
+			"  5) Check if the problem is allocator-related by recompiling Redis with MALLOC=libc, if you are using " +
+			"Jemalloc. However this may create fragmentation problems.\n")
+	}
+	if largeObjects {
+		b.WriteString("- Deleting, expiring or evicting (because of maxmemory policy) large objects is a blocking operation. " +
+			"If you have very large objects that are often deleted, expired, or evicted, try to fragment those " +
+			"objects into multiple smaller objects.\n")
+	}
 	return reply.Verbatim(b.String())
 }
 

@@ -155,7 +155,8 @@ func TestLatencyMonitor(t *testing.T) {
 	if got := adminExec(srv, c, "LATENCY", "GRAPH", "nosuch"); got != "-ERR No samples available for event 'nosuch'\r\n" {
 		t.Fatalf("LATENCY GRAPH of no event: %q", got)
 	}
-	if got := adminExec(srv, c, "LATENCY", "DOCTOR"); !strings.Contains(got, "1. command: 2 latency spikes") {
+	if got := adminExec(srv, c, "LATENCY", "DOCTOR"); !strings.Contains(got, "1. command: 2 latency spikes (average 6ms, mean deviation 3ms, period ") ||
+		!strings.Contains(got, "2. fast-command: 1 latency spikes") || !strings.Contains(got, "- Check your Slow Log") {
 		t.Fatalf("LATENCY DOCTOR: %q", got)
 	}
 	if got := adminExec(srv, c, "LATENCY", "RESET", "command", "nosuch"); got != ":1\r\n" {
@@ -172,6 +173,24 @@ func TestLatencyMonitor(t *testing.T) {
 	}
 	if got := adminExec(srv, c, "LATENCY", "HISTOGRAM", "get"); got != "*0\r\n" {
 		t.Fatalf("LATENCY HISTOGRAM: %q", got)
+	}
+}
+
+// TestLatencyGraph checks the drawing against what redis-server 7.0 drew
+// for the same samples (50, 20 and 30 ms, two, one and zero seconds ago).
+func TestLatencyGraph(t *testing.T) {
+	ts := &latencySeries{samples: []latencySample{{98, 50}, {99, 20}, {100, 30}}, max: 50}
+	want := "command - high 50 ms, low 20 ms (all time high 50 ms)\n" + strings.Repeat("-", 80) + "\n" +
+		"#  \n|  \n| o\n|_|\n   \n210\nsss\n"
+	if got := latencyGraph("command", ts, 100); got != want {
+		t.Fatalf("graph:\n%s\nwant:\n%s", got, want)
+	}
+	// Equal samples sit on the bottom row; shorter labels are padded.
+	ts = &latencySeries{samples: []latencySample{{1058, 7}, {1065, 7}}, max: 9}
+	want = "x - high 7 ms, low 7 ms (all time high 9 ms)\n" + strings.Repeat("-", 80) + "\n" +
+		"  \n  \n  \n__\n  \n15\n2s\ns \n"
+	if got := latencyGraph("x", ts, 1070); got != want {
+		t.Fatalf("flat graph:\n%q\nwant:\n%q", got, want)
 	}
 }
 
