@@ -464,7 +464,7 @@ func (r *runner) run() {
 			r.cur = l.n
 		default:
 			p := r.conn(r.cur, l)
-			r.collect(p, false, p.pendingLine) // what arrived since the last command
+			r.collectLater(p, l) // what arrived since the last command
 			b := l.raw
 			if l.args != nil {
 				b = client.AppendCommand(nil, l.args...)
@@ -472,12 +472,24 @@ func (r *runner) run() {
 			r.send(p, b, l)
 		}
 	}
-	// Replies to commands that were blocked may still come.
-	for _, p := range r.pairs {
+	// Replies to commands that were blocked may still come; anything else
+	// that arrived unasked is a mismatch too.
+	ids := make([]int, 0, len(r.pairs))
+	for id := range r.pairs {
+		ids = append(ids, id)
+	}
+	sort.Ints(ids)
+	for _, id := range ids {
+		p := r.pairs[id]
+		if p == nil {
+			continue
+		}
+		wait := time.Duration(0)
 		if p.pendingLine != nil {
-			if p.sides[0].ready(lateWait) || p.sides[1].ready(0) {
-				r.collect(p, false, p.pendingLine)
-			}
+			wait = lateWait
+		}
+		if p.sides[0].ready(wait) || p.sides[1].ready(0) {
+			r.collectLater(p, nil)
 		}
 	}
 }
@@ -488,6 +500,24 @@ func (r *runner) flush(at *line) {
 		l = &line{no: at.no, text: "@flush", mode: exact}
 	}
 	r.send(r.conn(ctlConn, at), client.AppendCommandStrings(nil, "FLUSHALL"), l)
+}
+
+// collectLater compares what arrived on p while no command was waiting
+// for it: replies to a blocked command (reported under that command's
+// line), pushes and anything unexpected (reported as arriving before next).
+func (r *runner) collectLater(p *pair, next *line) {
+	if p.pendingLine != nil {
+		r.collect(p, false, p.pendingLine)
+		return
+	}
+	if next == nil {
+		r.collect(p, false, nil)
+		return
+	}
+	before := *next
+	before.mode = exact
+	before.text = "(before) " + next.text
+	r.collect(p, false, &before)
 }
 
 // send writes b on both sides of p and compares the replies. If both
@@ -589,11 +619,13 @@ func (r *runner) report(p *pair, l *line, sent bool, i int, rg, og *got) {
 	b.WriteString(": ")
 	if l != nil {
 		b.WriteString(l.text)
+	} else {
+		b.WriteString("(at the end of the script)")
 	}
 	if p.id > 0 {
 		fmt.Fprintf(&b, " (connection %d)", p.id)
 	}
-	if !sent {
+	if !sent && l != nil && !strings.HasPrefix(l.text, "(before) ") {
 		b.WriteString(" (a reply that came later)")
 	}
 	if i > 0 {
@@ -809,6 +841,15 @@ func (m *model) answer(w io.Writer, args []string) (string, bool) {
 			return "-ERR no blocking\r\n", false
 		case "ARR":
 			return "*3\r\n$1\r\nc\r\n$1\r\nb\r\n$1\r\nx\r\n", false
+		case "PING":
+			// An unasked-for reply, a little after the real one.
+			go func() {
+				time.Sleep(20 * time.Millisecond)
+				m.mu.Lock()
+				defer m.mu.Unlock()
+				_, _ = io.WriteString(w, "+surprise\r\n")
+			}()
+			return "+PONG\r\n", false
 		}
 	}
 	switch cmd {
@@ -906,6 +947,10 @@ func TestDiffHarnessReports(t *testing.T) {
 			"fake.txt:5: SUB a b c (reply #3)\n\tredis: [\"sub\", \"c\"]\n\tours:  (no reply)",
 		}},
 		{"ARR", []string{"fake.txt:6: ~ARR\n"}},
+		{"PING", []string{
+			"fake.txt:22: (before) ECHO end\n\tredis: (no reply)\n\tours:  +\"surprise\"",
+			"fake.txt: (at the end of the script) (connection 2)\n\tredis: (no reply)\n\tours:  +\"surprise\"",
+		}},
 		{"BLOCK", []string{"fake.txt:9: BLOCK (connection 1)\n\tredis: (no reply)\n\tours:  -\"ERR no blocking\""}},
 	}
 	for _, c := range cases {
