@@ -14,7 +14,7 @@ const Version = "7.0.15"
 
 func init() {
 	register("ping", execPing, -1, "fast", 0, 0, 0)
-	register("echo", execEcho, 2, "fast", 0, 0, 0)
+	register("echo", execEcho, 2, "loading stale fast", 0, 0, 0)
 	register("select", execSelect, 2, "loading stale fast", 0, 0, 0)
 	register("quit", execQuit, -1, "noscript loading stale fast no_auth allow_busy", 0, 0, 0)
 	register("reset", execReset, 1, "noscript loading stale fast no_auth allow_busy", 0, 0, 0)
@@ -44,17 +44,18 @@ func execEcho(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 }
 
 func execSelect(db *DB, c resp.Connection, args [][]byte) resp.Reply {
-	id, ok := utils.ParseInt(args[1])
-	if !ok || id < -1<<31 || id > 1<<31-1 {
-		return reply.NotInteger
+	id, r := parseInt32(args[1])
+	if r != nil {
+		return r
 	}
-	if config.Get().Self != "" && id != 0 {
+	if clusterMode() && id != 0 {
 		return reply.Err("SELECT is not allowed in cluster mode")
 	}
-	if id < 0 || id >= int64(len(db.srv.dbs)) {
-		return reply.DBOutOfRange
+	target, r := parseDBIndex(db.srv, args[1])
+	if r != nil {
+		return r
 	}
-	c.SelectDB(int(id))
+	c.SelectDB(target.index)
 	return reply.OK
 }
 

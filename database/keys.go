@@ -220,15 +220,24 @@ func unlockAllDBs(dbs []*DB) {
 	}
 }
 
+// parseInt32 reads an int argument as Redis's getIntFromObjectOrReply.
+func parseInt32(b []byte) (int64, resp.Reply) {
+	v, ok := utils.ParseInt(b)
+	if !ok {
+		return 0, reply.NotInteger
+	}
+	if v < math.MinInt32 || v > math.MaxInt32 {
+		return 0, reply.Err("value is out of range, value must between -2147483648 and 2147483647")
+	}
+	return v, nil
+}
+
 // parseDBIndex reads a DB index as Redis's getIntFromObjectOrReply does,
 // then checks it names a database.
 func parseDBIndex(srv *Server, b []byte) (*DB, resp.Reply) {
-	v, ok := utils.ParseInt(b)
-	if !ok {
-		return nil, reply.NotInteger
-	}
-	if v < math.MinInt32 || v > math.MaxInt32 {
-		return nil, reply.Err("value is out of range, value must between -2147483648 and 2147483647")
+	v, r := parseInt32(b)
+	if r != nil {
+		return nil, r
 	}
 	if v < 0 || v >= int64(len(srv.dbs)) {
 		return nil, reply.DBOutOfRange

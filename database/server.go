@@ -3,6 +3,7 @@
 package database
 
 import (
+	"bytes"
 	"os"
 	"strings"
 	"sync"
@@ -118,6 +119,7 @@ func (s *Server) Close() {
 
 // AfterClientClose forgets the client.
 func (s *Server) AfterClientClose(c resp.Connection) {
+	s.clientGone(c)
 	s.clients.remove(c)
 }
 
@@ -139,6 +141,14 @@ func (s *Server) keyExpired(db *DB, key []byte) {}
 // Exec runs one command for c: lookup, the checks Redis makes before a
 // command runs (existence, arity, auth, transaction state), then the call.
 func (s *Server) Exec(c resp.Connection, args [][]byte) resp.Reply {
+	r := s.exec(c, args)
+	if c.State().Reply != resp.ReplyOn {
+		r = s.filterReply(c, r)
+	}
+	return r
+}
+
+func (s *Server) exec(c resp.Connection, args [][]byte) resp.Reply {
 	cmd := lookupCommand(args)
 	st := c.State()
 	if cmd == nil {
@@ -159,6 +169,9 @@ func (s *Server) Exec(c resp.Connection, args [][]byte) resp.Reply {
 	if c.Protocol() == 2 && st.SubscriptionCount() > 0 && !allowedWhileSubscribed(cmd) {
 		return s.reject(c, cmd, reply.Err("Can't execute '"+cmd.Name+
 			"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"))
+	}
+	if r := s.beforeCall(c, cmd); r != nil {
+		return s.reject(c, cmd, r)
 	}
 	if st.InMulti && !runsInMulti(cmd) {
 		st.Queued = append(st.Queued, copyArgs(args))
@@ -191,8 +204,10 @@ func (s *Server) call(c resp.Connection, cmd *Command, args [][]byte) resp.Reply
 		r = cmd.Fn(db, c, args)
 		db.data.UnlockShards(idx)
 	}
+	dur := time.Since(start)
 	cmd.calls.Add(1)
-	cmd.usec.Add(int64(time.Since(start) / time.Microsecond))
+	cmd.usec.Add(int64(dur / time.Microsecond))
+	s.afterCall(c, cmd, args, dur)
 	s.stats.totalCommands.Add(1)
 	if er, ok := r.(resp.ErrorReply); ok {
 		cmd.failed.Add(1)
@@ -303,17 +318,25 @@ func unknownCommandError(args [][]byte) resp.Reply {
 			break
 		}
 		room := 128 - b.Len()
-		s := string(a)
+		s := cString(a)
 		if len(s) > room {
 			s = s[:room]
 		}
 		b.WriteString("'" + s + "' ")
 	}
-	return reply.Err("unknown command '" + trunc(string(args[0]), 128) + "', with args beginning with: " + b.String())
+	return reply.Err("unknown command '" + trunc(cString(args[0]), 128) + "', with args beginning with: " + b.String())
 }
 
 func unknownSubcommandError(args [][]byte) resp.Reply {
-	return reply.Err("unknown subcommand '" + trunc(string(args[1]), 128) + "'. Try " + strings.ToUpper(string(args[0])) + " HELP.")
+	return reply.Err("unknown subcommand '" + trunc(cString(args[1]), 128) + "'. Try " + strings.ToUpper(cString(args[0])) + " HELP.")
+}
+
+// cString is b as C's %s prints it: up to the first NUL byte.
+func cString(b []byte) string {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
 }
 
 func trunc(s string, n int) string {
