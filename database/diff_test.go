@@ -19,6 +19,10 @@
 //	@raw "<bytes>"               write the bytes as they are (one sdssplitargs
 //	                             argument, so "\r\n" and \xHH work) and compare
 //	                             the replies: protocol errors, inline commands
+//	@requires cmd ...            the lines up to the next @requires run only
+//	                             once our command table has every cmd named
+//	                             (families still being written); a bare
+//	                             @requires ends the block
 //
 // Replies are compared as streams per connection, so commands that answer
 // more than once (SUBSCRIBE a b) or later (BLPOP on one connection served
