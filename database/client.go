@@ -402,17 +402,36 @@ func (s *Server) appendClientInfo(b []byte, self, o resp.Connection, args [][]by
 	if s.isMonitorClient(o) {
 		b = append(b, 'O')
 	}
-	subs, psubs, ssubs := len(st.Channels), len(st.Patterns), len(st.ShardChannels)
+	// Another client's state is read from what it published after its
+	// last command; the caller's own is read directly.
+	sh := &st.Shown
+	subs, psubs, ssubs := int(sh.Subs.Load()), int(sh.Patterns.Load()), int(sh.ShardSub.Load())
+	flags := sh.Flags.Load()
+	queued := int(sh.Queued.Load())
+	if isSelf {
+		subs, psubs, ssubs = len(st.Channels), len(st.Patterns), len(st.ShardChannels)
+		flags = 0
+		if st.InMulti {
+			flags |= resp.ShownMulti
+		}
+		if st.Closing {
+			flags |= resp.ShownClosing
+		}
+		if st.NoEvict {
+			flags |= resp.ShownNoEvict
+		}
+		queued = len(st.Queued)
+	}
 	if subs+psubs+ssubs > 0 {
 		b = append(b, 'P')
 	}
-	if st.InMulti {
+	if flags&resp.ShownMulti != 0 {
 		b = append(b, 'x')
 	}
-	if st.Closing {
+	if flags&resp.ShownClosing != 0 {
 		b = append(b, 'c')
 	}
-	if st.NoEvict {
+	if flags&resp.ShownNoEvict != 0 {
 		b = append(b, 'e')
 	}
 	if len(b) == n {
@@ -429,8 +448,10 @@ func (s *Server) appendClientInfo(b []byte, self, o resp.Connection, args [][]by
 	b = strconv.AppendInt(b, int64(ssubs), 10)
 	b = append(b, " multi="...)
 	multi, multiMem := -1, 0
-	if st.InMulti {
-		multi = len(st.Queued)
+	if flags&resp.ShownMulti != 0 {
+		multi = queued
+	}
+	if isSelf && st.InMulti {
 		for _, q := range st.Queued {
 			multiMem += 16
 			for _, a := range q {
@@ -485,8 +506,8 @@ func (s *Server) appendClientInfo(b []byte, self, o resp.Connection, args [][]by
 		} else {
 			b = append(b, "NULL"...)
 		}
-	case st.LastCmd != "":
-		b = append(b, st.LastCmd...)
+	case sh.LastCmd.Load() != nil:
+		b = append(b, *sh.LastCmd.Load()...)
 	default:
 		b = append(b, "NULL"...)
 	}

@@ -141,43 +141,46 @@ func (s *Server) keyExpired(db *DB, key []byte) {}
 // Exec runs one command for c: lookup, the checks Redis makes before a
 // command runs (existence, arity, auth, transaction state), then the call.
 func (s *Server) Exec(c resp.Connection, args [][]byte) resp.Reply {
-	r := s.exec(c, args)
+	r, cmd := s.exec(c, args)
+	if cmd != nil {
+		c.State().Publish(&cmd.Name)
+	}
 	if c.State().Reply != resp.ReplyOn {
 		r = s.filterReply(c, r)
 	}
 	return r
 }
 
-func (s *Server) exec(c resp.Connection, args [][]byte) resp.Reply {
+func (s *Server) exec(c resp.Connection, args [][]byte) (resp.Reply, *Command) {
 	cmd := lookupCommand(args)
 	st := c.State()
 	if cmd == nil {
 		if base := lookupName(cmdTable, args[0]); base != nil && base.Container() {
-			return s.reject(c, nil, unknownSubcommandError(args))
+			return s.reject(c, nil, unknownSubcommandError(args)), nil
 		}
-		return s.reject(c, nil, unknownCommandError(args))
+		return s.reject(c, nil, unknownCommandError(args)), nil
 	}
 	if !cmd.arityOK(len(args)) {
-		return s.reject(c, cmd, reply.ArityErr(cmd.Name))
+		return s.reject(c, cmd, reply.ArityErr(cmd.Name)), cmd
 	}
 	if !c.Authenticated() && !cmd.Has(FlagNoAuth) && config.Get().RequirePass != "" {
-		return s.reject(c, cmd, reply.NoAuth)
+		return s.reject(c, cmd, reply.NoAuth), cmd
 	}
 	if st.InMulti && cmd.Has(FlagNoMulti) {
-		return s.reject(c, cmd, reply.Err("Command not allowed inside a transaction"))
+		return s.reject(c, cmd, reply.Err("Command not allowed inside a transaction")), cmd
 	}
 	if c.Protocol() == 2 && st.SubscriptionCount() > 0 && !allowedWhileSubscribed(cmd) {
 		return s.reject(c, cmd, reply.Err("Can't execute '"+cmd.Name+
-			"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"))
+			"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")), cmd
 	}
 	if r := s.beforeCall(c, cmd); r != nil {
-		return s.reject(c, cmd, r)
+		return s.reject(c, cmd, r), cmd
 	}
 	if st.InMulti && !runsInMulti(cmd) {
 		st.Queued = append(st.Queued, copyArgs(args))
-		return reply.Queued
+		return reply.Queued, cmd
 	}
-	return s.call(c, cmd, args)
+	return s.call(c, cmd, args), cmd
 }
 
 // call runs a command that passed the checks, holding its keys' locks.
@@ -213,7 +216,6 @@ func (s *Server) call(c resp.Connection, cmd *Command, args [][]byte) resp.Reply
 		cmd.failed.Add(1)
 		s.countError(er.Error())
 	}
-	c.State().LastCmd = cmd.Name
 	return r
 }
 

@@ -1,5 +1,7 @@
 package resp
 
+import "sync/atomic"
+
 // ReplyMode is the CLIENT REPLY setting.
 type ReplyMode uint8
 
@@ -27,10 +29,60 @@ type ClientState struct {
 	Reply   ReplyMode
 	NoEvict bool
 
-	// LastCmd is the full name of the last command run (CLIENT LIST cmd=).
-	LastCmd string
 	// Closing is set when the connection must close after the pending reply.
 	Closing bool
+
+	// Shown is what other clients may read (CLIENT LIST, CLIENT KILL)
+	// while this one runs commands; Publish refreshes it.
+	Shown Shown
+}
+
+// Shown flags.
+const (
+	ShownMulti uint32 = 1 << iota
+	ShownClosing
+	ShownNoEvict
+)
+
+// Shown mirrors parts of a ClientState in atomics, so they can be read
+// from other goroutines.
+type Shown struct {
+	LastCmd                  atomic.Pointer[string]
+	Flags                    atomic.Uint32
+	Queued                   atomic.Int32
+	Subs, Patterns, ShardSub atomic.Int32
+}
+
+func storeIfChanged(v *atomic.Int32, n int) {
+	if v.Load() != int32(n) {
+		v.Store(int32(n))
+	}
+}
+
+// Publish copies the state other clients may read into Shown, writing
+// only what changed. name is the last command's full name; it must be a
+// string that lives as long as the server (a command table entry).
+func (s *ClientState) Publish(name *string) {
+	if s.Shown.LastCmd.Load() != name {
+		s.Shown.LastCmd.Store(name)
+	}
+	var f uint32
+	if s.InMulti {
+		f |= ShownMulti
+	}
+	if s.Closing {
+		f |= ShownClosing
+	}
+	if s.NoEvict {
+		f |= ShownNoEvict
+	}
+	if s.Shown.Flags.Load() != f {
+		s.Shown.Flags.Store(f)
+	}
+	storeIfChanged(&s.Shown.Queued, len(s.Queued))
+	storeIfChanged(&s.Shown.Subs, len(s.Channels))
+	storeIfChanged(&s.Shown.Patterns, len(s.Patterns))
+	storeIfChanged(&s.Shown.ShardSub, len(s.ShardChannels))
 }
 
 // WatchedKey names a key in a database.

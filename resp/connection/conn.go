@@ -25,25 +25,29 @@ type Connection struct {
 	id    int64
 	state resp.ClientState
 
-	db     int
-	proto  int
+	// db and proto are read by other clients (CLIENT LIST), so atomic.
+	db     atomic.Int32
+	proto  atomic.Int32
 	authed atomic.Bool
-	user   string
 
 	mu      sync.Mutex // guards out, werr, name and the socket's writes
 	out     []byte
 	werr    error
 	name    string
+	user    string
 	created time.Time
 	active  atomic.Int64 // unix nanoseconds of the last command
 
 	Parser *parser.Parser
 	closed atomic.Bool
+	qbuf   atomic.Int64 // query bytes buffered after the last command read
+
 }
 
 // New wraps an accepted socket.
 func New(conn net.Conn) *Connection {
-	c := &Connection{conn: conn, id: nextID.Add(1), proto: 2, created: time.Now(), user: "default"}
+	c := &Connection{conn: conn, id: nextID.Add(1), created: time.Now(), user: "default"}
+	c.proto.Store(2)
 	c.active.Store(c.created.UnixNano())
 	c.Parser = parser.New(conn, c)
 	c.Parser.BeforeRead = c.Flush
@@ -53,18 +57,18 @@ func New(conn net.Conn) *Connection {
 // NewFake returns a connection without a socket, for internal clients
 // (AOF loading, tests); its replies are discarded.
 func NewFake() *Connection {
-	c := &Connection{id: nextID.Add(1), proto: 2, created: time.Now(), user: "default"}
+	c := &Connection{id: nextID.Add(1), created: time.Now(), user: "default"}
+	c.proto.Store(2)
 	c.authed.Store(true)
 	return c
 }
 
 func (c *Connection) ID() int64                { return c.id }
-func (c *Connection) DBIndex() int             { return c.db }
-func (c *Connection) SelectDB(i int)           { c.db = i }
-func (c *Connection) Protocol() int            { return c.proto }
-func (c *Connection) SetProtocol(p int)        { c.proto = p }
+func (c *Connection) DBIndex() int             { return int(c.db.Load()) }
+func (c *Connection) SelectDB(i int)           { c.db.Store(int32(i)) }
+func (c *Connection) Protocol() int            { return int(c.proto.Load()) }
+func (c *Connection) SetProtocol(p int)        { c.proto.Store(int32(p)) }
 func (c *Connection) State() *resp.ClientState { return &c.state }
-func (c *Connection) User() string             { return c.user }
 func (c *Connection) CreatedAt() time.Time     { return c.created }
 
 // Authenticated reports whether the client may run commands that need
@@ -75,8 +79,17 @@ func (c *Connection) Authenticated() bool { return c.authed.Load() }
 func (c *Connection) SetAuthenticated(ok bool, user string) {
 	c.authed.Store(ok)
 	if user != "" {
+		c.mu.Lock()
 		c.user = user
+		c.mu.Unlock()
 	}
+}
+
+// User is the authenticated user name.
+func (c *Connection) User() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.user
 }
 
 // Name is the CLIENT SETNAME name.
@@ -112,18 +125,21 @@ func (c *Connection) LocalAddr() string {
 // LastActive is when the client last ran a command.
 func (c *Connection) LastActive() time.Time { return time.Unix(0, c.active.Load()) }
 
-// Touch records activity.
-func (c *Connection) Touch(now time.Time) { c.active.Store(now.UnixNano()) }
+// Touch records activity and the query buffer left after the command
+// just read.
+func (c *Connection) Touch(now time.Time) {
+	c.active.Store(now.UnixNano())
+	if q := int64(c.Parser.Buffered()); c.qbuf.Load() != q {
+		c.qbuf.Store(q)
+	}
+}
 
 // Buffers reports buffer sizes for CLIENT LIST.
 func (c *Connection) Buffers() (qbuf, qbufFree, out int) {
 	c.mu.Lock()
 	out = len(c.out)
 	c.mu.Unlock()
-	if c.Parser != nil {
-		qbuf = c.Parser.Buffered()
-	}
-	return qbuf, 0, out
+	return int(c.qbuf.Load()), 0, out
 }
 
 // MaxBulkLen implements parser.Limits.
@@ -142,7 +158,7 @@ func (c *Connection) AuthRequired() bool {
 // large.
 func (c *Connection) Write(r resp.Reply) {
 	c.mu.Lock()
-	c.out = r.AppendTo(c.out, c.proto == 3)
+	c.out = r.AppendTo(c.out, c.proto.Load() == 3)
 	big := len(c.out) >= outFlushAt
 	c.mu.Unlock()
 	if big {
