@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"syscall"
 
 	"goredis/config"
@@ -53,6 +54,15 @@ func run(args []string) int {
 		logger.Warningf("Configuration loaded")
 	}
 
+	if path := os.Getenv("GOREDIS_CPUPROFILE"); path != "" {
+		// For profiling the hot path under redis-benchmark; written at
+		// shutdown.
+		if f, err := os.Create(path); err == nil {
+			if pprof.StartCPUProfile(f) == nil {
+				defer pprof.StopCPUProfile()
+			}
+		}
+	}
 	srv := database.NewServer()
 	h := handler.New(srv, srv)
 	addrs, optional := tcp.ListenAddrs(cfg.Bind, cfg.Port)

@@ -13,6 +13,7 @@ import (
 	"goredis/config"
 	"goredis/datastruct/dict"
 	"goredis/interface/resp"
+	"goredis/lib/clock"
 	"goredis/lib/logger"
 	"goredis/resp/reply"
 )
@@ -186,7 +187,7 @@ func (s *Server) exec(c resp.Connection, args [][]byte) (resp.Reply, *Command) {
 // call runs a command that passed the checks, holding its keys' locks.
 func (s *Server) call(c resp.Connection, cmd *Command, args [][]byte) resp.Reply {
 	db := s.dbs[c.DBIndex()]
-	start := time.Now()
+	start := clock.Mono()
 	var r resp.Reply
 	if cmd.NoLock {
 		r = cmd.Fn(db, c, args)
@@ -207,7 +208,7 @@ func (s *Server) call(c resp.Connection, cmd *Command, args [][]byte) resp.Reply
 		r = cmd.Fn(db, c, args)
 		db.data.UnlockShards(idx)
 	}
-	dur := time.Since(start)
+	dur := time.Duration(clock.Mono() - start)
 	cmd.calls.Add(1)
 	cmd.usec.Add(int64(dur / time.Microsecond))
 	s.afterCall(c, cmd, args, dur)

@@ -10,6 +10,7 @@ import (
 
 	"goredis/config"
 	"goredis/interface/resp"
+	"goredis/lib/clock"
 	"goredis/resp/parser"
 )
 
@@ -36,7 +37,7 @@ type Connection struct {
 	name    string
 	user    string
 	created time.Time
-	active  atomic.Int64 // unix nanoseconds of the last command
+	active  atomic.Int64 // clock.Mono of the last command
 
 	Parser *parser.Parser
 	closed atomic.Bool
@@ -48,7 +49,7 @@ type Connection struct {
 func New(conn net.Conn) *Connection {
 	c := &Connection{conn: conn, id: nextID.Add(1), created: time.Now(), user: "default"}
 	c.proto.Store(2)
-	c.active.Store(c.created.UnixNano())
+	c.active.Store(clock.Mono())
 	c.Parser = parser.New(conn, c)
 	c.Parser.BeforeRead = c.Flush
 	return c
@@ -123,12 +124,12 @@ func (c *Connection) LocalAddr() string {
 }
 
 // LastActive is when the client last ran a command.
-func (c *Connection) LastActive() time.Time { return time.Unix(0, c.active.Load()) }
+func (c *Connection) LastActive() time.Time { return clock.Wall(c.active.Load()) }
 
 // Touch records activity and the query buffer left after the command
 // just read.
-func (c *Connection) Touch(now time.Time) {
-	c.active.Store(now.UnixNano())
+func (c *Connection) Touch() {
+	c.active.Store(clock.Mono())
 	if q := int64(c.Parser.Buffered()); c.qbuf.Load() != q {
 		c.qbuf.Store(q)
 	}

@@ -134,7 +134,7 @@ func (h *Handler) serve(c *connection.Connection) {
 			}
 			return
 		}
-		c.Touch(time.Now())
+		c.Touch()
 		r := h.db.Exec(c, args)
 		if r != nil {
 			c.Write(r)
