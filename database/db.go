@@ -101,7 +101,7 @@ func (db *DB) putString(key []byte, val string, keepTTL bool) {
 			delete(s.TTL, string(key))
 			old.HasTTL = false
 		}
-		old.Str, old.Obj, old.Kind, old.Raw = val, nil, KindString, false
+		old.Str, old.Obj, old.Kind, old.Enc = val, nil, KindString, EncAuto
 		old.LRU = lruClock()
 		return
 	}

@@ -180,7 +180,7 @@ func debugObject(db *DB, key []byte) resp.Reply {
 // integers (0..9999, unless an LRU/LFU maxmemory policy is in force) read
 // as OBJ_SHARED_REFCOUNT, everything else 1.
 func refCount(e *Entity) int64 {
-	if e.Kind != KindString || e.Obj != nil || e.Raw || len(e.Str) > 4 {
+	if e.Kind != KindString || e.Obj != nil || e.Enc != EncAuto || len(e.Str) > 4 {
 		return 1
 	}
 	v, ok := utils.ParseIntString(e.Str)

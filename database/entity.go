@@ -23,12 +23,26 @@ type Entity struct {
 	Str  string
 	Obj  any
 	Kind Kind
-	// Raw marks a string changed in place (APPEND, SETRANGE, SETBIT),
-	// which Redis then reports with encoding "raw" whatever its length.
-	Raw bool
+	// Enc is the string encoding Redis would report when it is not the
+	// one the value's text implies.
+	Enc StrEnc
 	// HasTTL mirrors presence in the shard's TTL map, so reads of keys
 	// without expiry never look there.
 	HasTTL bool
 	// LRU is the access clock (seconds) for OBJECT IDLETIME and eviction.
 	LRU uint32
 }
+
+// StrEnc is how a string value came to be, which decides the encoding
+// OBJECT ENCODING reports.
+type StrEnc uint8
+
+const (
+	// EncAuto: "int" when the text is a canonical int64, else "embstr" up
+	// to 44 bytes, else "raw" (values set whole).
+	EncAuto StrEnc = iota
+	// EncRaw: changed in place (APPEND, SETRANGE, SETBIT): always "raw".
+	EncRaw
+	// EncNoInt: made from a float (INCRBYFLOAT): never "int".
+	EncNoInt
+)

@@ -327,7 +327,7 @@ func execCopy(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 			return reply.Int(0)
 		}
 	}
-	ne := &Entity{Kind: e.Kind, Raw: e.Raw}
+	ne := &Entity{Kind: e.Kind, Enc: e.Enc}
 	if e.Kind == KindString && e.Obj == nil {
 		ne.Str = e.Str
 	} else {
@@ -688,10 +688,10 @@ const sharedIntegers = 10000
 // int for a canonical integer, embstr up to 44 bytes, raw beyond, and raw
 // for any value changed in place.
 func stringEncoding(e *Entity) string {
-	if e.Raw {
+	if e.Enc == EncRaw {
 		return "raw"
 	}
-	if len(e.Str) <= 20 {
+	if len(e.Str) <= 20 && e.Enc == EncAuto {
 		if _, ok := utils.ParseIntString(e.Str); ok {
 			return "int"
 		}

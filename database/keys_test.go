@@ -251,7 +251,11 @@ func TestStringEncoding(t *testing.T) {
 		{"12", true, "raw"},
 		{"x", true, "raw"},
 	} {
-		if got := stringEncoding(&Entity{Str: tc.val, Raw: tc.raw}); got != tc.want {
+		enc := EncAuto
+		if tc.raw {
+			enc = EncRaw
+		}
+		if got := stringEncoding(&Entity{Str: tc.val, Enc: enc}); got != tc.want {
 			t.Errorf("stringEncoding(%q, raw=%v) = %s, want %s", tc.val, tc.raw, got, tc.want)
 		}
 	}

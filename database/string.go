@@ -444,7 +444,7 @@ func execAppend(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 			return reply.StringTooLarge
 		}
 		e.Str = e.Str + string(add)
-		e.Raw = true
+		e.Enc = EncRaw
 		e.LRU = lruClock()
 		n = len(e.Str)
 	}
@@ -546,9 +546,9 @@ func execSetRange(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	copy(b[offset:], val)
 	s := unsafe.String(&b[0], len(b)) // b is not used after this
 	if e == nil {
-		db.put(key, &Entity{Str: s, Kind: KindString, Raw: true}, false)
+		db.put(key, &Entity{Str: s, Kind: KindString, Enc: EncRaw}, false)
 	} else {
-		e.Str, e.Obj, e.Raw = s, nil, true
+		e.Str, e.Obj, e.Enc = s, nil, EncRaw
 		e.LRU = lruClock()
 	}
 	db.signalModified(key)
@@ -606,7 +606,7 @@ func (db *DB) incrBy(args [][]byte, delta int64) resp.Reply {
 	if e == nil {
 		db.putString(key, s, false)
 	} else {
-		e.Str, e.Obj, e.Raw = s, nil, false
+		e.Str, e.Obj, e.Enc = s, nil, EncAuto
 		e.LRU = lruClock()
 	}
 	db.signalModified(key)
@@ -629,9 +629,9 @@ func execIncrByFloat(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		return errReply
 	}
 	if e == nil {
-		db.putString(key, s, false)
+		db.put(key, &Entity{Str: s, Kind: KindString, Enc: EncNoInt}, false)
 	} else {
-		e.Str, e.Obj, e.Raw = s, nil, false
+		e.Str, e.Obj, e.Enc = s, nil, EncNoInt
 		e.LRU = lruClock()
 	}
 	db.signalModified(key)

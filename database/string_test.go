@@ -352,35 +352,35 @@ func TestLCSReplies(t *testing.T) {
 	}
 }
 
-// TestStringEncodingState checks the Raw flag that OBJECT ENCODING reads.
+// TestStringEncodingState checks the encoding state OBJECT ENCODING reads.
 func TestStringEncodingState(t *testing.T) {
 	srv, c := strServer(t)
 	steps := []struct {
 		cmd []string
 		key string
-		raw bool
+		enc StrEnc
 	}{
-		{[]string{"SET", "k", "123"}, "k", false},
-		{[]string{"APPEND", "k", ""}, "k", true},
-		{[]string{"INCR", "k"}, "k", false},
-		{[]string{"SETRANGE", "k", "0", ""}, "k", false},
-		{[]string{"SETRANGE", "k", "0", "9"}, "k", true},
-		{[]string{"SET", "k", "x"}, "k", false},
-		{[]string{"APPEND", "new", "abc"}, "new", false},
-		{[]string{"SETRANGE", "new2", "0", "12"}, "new2", true},
-		{[]string{"DECR", "new2"}, "new2", false},
-		{[]string{"APPEND", "new2", "0"}, "new2", true},
-		{[]string{"INCRBYFLOAT", "new2", "1"}, "new2", false},
-		{[]string{"APPEND", "new2", "0"}, "new2", true},
-		{[]string{"GETSET", "new2", "1"}, "new2", false},
-		{[]string{"APPEND", "new2", "0"}, "new2", true},
-		{[]string{"MSET", "new2", "1"}, "new2", false},
+		{[]string{"SET", "k", "123"}, "k", EncAuto},
+		{[]string{"APPEND", "k", ""}, "k", EncRaw},
+		{[]string{"INCR", "k"}, "k", EncAuto},
+		{[]string{"SETRANGE", "k", "0", ""}, "k", EncAuto},
+		{[]string{"SETRANGE", "k", "0", "9"}, "k", EncRaw},
+		{[]string{"SET", "k", "x"}, "k", EncAuto},
+		{[]string{"APPEND", "new", "abc"}, "new", EncAuto},
+		{[]string{"SETRANGE", "new2", "0", "12"}, "new2", EncRaw},
+		{[]string{"DECR", "new2"}, "new2", EncAuto},
+		{[]string{"APPEND", "new2", "0"}, "new2", EncRaw},
+		{[]string{"INCRBYFLOAT", "new2", "1"}, "new2", EncNoInt},
+		{[]string{"APPEND", "new2", "0"}, "new2", EncRaw},
+		{[]string{"GETSET", "new2", "1"}, "new2", EncAuto},
+		{[]string{"APPEND", "new2", "0"}, "new2", EncRaw},
+		{[]string{"MSET", "new2", "1"}, "new2", EncAuto},
 	}
 	for _, s := range steps {
 		strDo(srv, c, s.cmd...)
 		e := strEntity(srv, s.key)
-		if e == nil || e.Kind != KindString || e.Raw != s.raw || e.Obj != nil {
-			t.Fatalf("after %q: entity %+v, want a string with Raw %v", s.cmd, e, s.raw)
+		if e == nil || e.Kind != KindString || e.Enc != s.enc || e.Obj != nil {
+			t.Fatalf("after %q: entity %+v, want a string with Enc %v", s.cmd, e, s.enc)
 		}
 	}
 }
