@@ -645,14 +645,14 @@ func execIncrByFloat(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 // trailing zeros cut). It returns Redis's error reply for a bad value or
 // a result that is not finite.
 func incrLongDouble(cur string, exists bool, incr []byte) (string, resp.Reply) {
-	v := new(big.Float).SetPrec(ldMantBits)
+	v := new(big.Float).SetPrec(64)
 	if exists {
 		var ok bool
-		if v, ok = parseLongDouble(cur); !ok {
+		if v, ok = utils.ParseLongDouble(cur); !ok {
 			return "", reply.NotFloat
 		}
 	}
-	d, ok := parseLongDouble(string(incr))
+	d, ok := utils.ParseLongDouble(string(incr))
 	if !ok {
 		return "", reply.NotFloat
 	}
@@ -802,172 +802,4 @@ func lcsWalk(a, b string, t []uint32, total int, ranges bool, minLen int) (strin
 		}
 	}
 	return unsafe.String(unsafe.SliceData(out), len(out)), matches
-}
-
-// Long doubles. Redis does INCRBYFLOAT in C's long double, the x87 80-bit
-// format on x86-64; utils adds and formats them with big.Float at 64 bits.
-// The parser below is strtold's grammar exactly (utils.ParseLongDouble
-// also takes Go's 0b/0o prefixes and refuses denormals near the bottom of
-// the range, which strtold accepts).
-const (
-	ldMantBits = 64
-	// ldMaxExp: finite values are below 2^16384 (big.Float exponent 16384
-	// with the mantissa in [0.5, 1)).
-	ldMaxExp = 16384
-	// ldUnderflowExp: the smallest denormal is 2^-16445; up to half of
-	// it, 2^-16446, strtold gives zero and ERANGE.
-	ldUnderflowExp = -16446
-	// ldMaxChars is Redis's MAX_LONG_DOUBLE_CHARS: longer input is refused.
-	ldMaxChars = 5 * 1024
-	// Decimal exponents beyond which a nonzero value certainly overflows
-	// or underflows (LDBL_MAX ~ 1.19e4932, smallest denormal ~ 3.6e-4951).
-	ldMaxDecExp = 4933
-	ldMinDecExp = -4952
-)
-
-// parseLongDouble reads s as Redis's string2ld does: strtold must take the
-// whole string, which must not start with a space; NaN, overflow and
-// underflow to zero are refused; "inf" and "infinity" (any case, signed)
-// give infinities, "0x" prefixed hexadecimal with an optional binary
-// exponent is accepted.
-func parseLongDouble(s string) (*big.Float, bool) {
-	if len(s) == 0 || len(s) >= ldMaxChars || isCSpace(s[0]) {
-		return nil, false
-	}
-	neg := false
-	t := s
-	if t[0] == '+' || t[0] == '-' {
-		neg = t[0] == '-'
-		t = t[1:]
-	}
-	z := new(big.Float).SetPrec(ldMantBits)
-	if isFoldOf(t, "inf") || isFoldOf(t, "infinity") {
-		z.SetInf(neg)
-		return z, true
-	}
-	hex := len(t) > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')
-	digitsOf := isDecDigit
-	if hex {
-		t = t[2:]
-		digitsOf = isHexDigit
-	}
-	// mantissa: digits [. digits], at least one digit
-	var mant []byte
-	frac, nd := 0, 0
-	i := 0
-	for ; i < len(t) && digitsOf(t[i]); i++ {
-		mant = append(mant, t[i])
-		nd++
-	}
-	if i < len(t) && t[i] == '.' {
-		i++
-		for ; i < len(t) && digitsOf(t[i]); i++ {
-			mant = append(mant, t[i])
-			frac++
-			nd++
-		}
-	}
-	if nd == 0 {
-		return nil, false
-	}
-	// exponent: e or p, optional sign, at least one decimal digit
-	exp := int64(0)
-	if i < len(t) {
-		c := t[i] | 0x20
-		if (hex && c != 'p') || (!hex && c != 'e') {
-			return nil, false
-		}
-		i++
-		eneg := false
-		if i < len(t) && (t[i] == '+' || t[i] == '-') {
-			eneg = t[i] == '-'
-			i++
-		}
-		if i == len(t) {
-			return nil, false
-		}
-		for ; i < len(t); i++ {
-			if !isDecDigit(t[i]) {
-				return nil, false
-			}
-			if exp < 1e9 {
-				exp = exp*10 + int64(t[i]-'0')
-			}
-		}
-		if eneg {
-			exp = -exp
-		}
-	}
-	for len(mant) > 0 && mant[0] == '0' {
-		mant = mant[1:]
-	}
-	if len(mant) == 0 {
-		if neg {
-			z.Neg(z)
-		}
-		return z, true
-	}
-	base := 10
-	if hex {
-		base = 16
-	}
-	m, _ := new(big.Int).SetString(string(mant), base)
-	if hex {
-		// value = m * 2^(exp - 4*frac)
-		e2 := exp - 4*int64(frac)
-		top := e2 + int64(m.BitLen())
-		if top > ldMaxExp+1 || top < ldUnderflowExp-1 {
-			return nil, false
-		}
-		z.SetInt(m)
-		z.SetMantExp(z, int(e2))
-	} else {
-		e10 := exp - int64(frac)
-		top := e10 + int64(len(mant)) - 1
-		if top > ldMaxDecExp || top < ldMinDecExp {
-			return nil, false
-		}
-		if e10 >= 0 {
-			m.Mul(m, new(big.Int).Exp(big.NewInt(10), big.NewInt(e10), nil))
-			z.SetInt(m)
-		} else {
-			num := new(big.Float).SetInt(m) // exact: precision grows to fit
-			den := new(big.Float).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(-e10), nil))
-			z.Quo(num, den)
-		}
-	}
-	if z.MantExp(nil) > ldMaxExp {
-		return nil, false
-	}
-	half := new(big.Float).SetMantExp(big.NewFloat(1), ldUnderflowExp)
-	if z.Cmp(half) <= 0 {
-		return nil, false
-	}
-	if neg {
-		z.Neg(z)
-	}
-	return z, true
-}
-
-func isCSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
-}
-
-func isDecDigit(c byte) bool { return c >= '0' && c <= '9' }
-
-func isHexDigit(c byte) bool {
-	return isDecDigit(c) || (c|0x20 >= 'a' && c|0x20 <= 'f')
-}
-
-// isFoldOf reports whether s is word (lower case) in any case.
-func isFoldOf(s, word string) bool {
-	if len(s) != len(word) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i]|0x20 != word[i] {
-			return false
-		}
-	}
-	return true
 }

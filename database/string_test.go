@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"goredis/interface/resp"
+	"goredis/lib/utils"
 	"goredis/resp/connection"
 	"goredis/resp/reply"
 )
@@ -165,15 +166,15 @@ func TestParseLongDouble(t *testing.T) {
 			t.Errorf("%s + %s = %q, want %q", c.cur, c.incr, got, c.want)
 		}
 	}
-	long := make([]byte, ldMaxChars)
+	long := make([]byte, utils.LongDoubleMaxChars)
 	for i := range long {
 		long[i] = '1'
 	}
-	if _, ok := parseLongDouble(string(long)); ok {
+	if _, ok := utils.ParseLongDouble(string(long)); ok {
 		t.Errorf("a %d-byte number parsed", len(long))
 	}
-	if _, ok := parseLongDouble("0." + string(long[:ldMaxChars-3])); !ok {
-		t.Errorf("a %d-byte number did not parse", ldMaxChars-1)
+	if _, ok := utils.ParseLongDouble("0." + string(long[:utils.LongDoubleMaxChars-3])); !ok {
+		t.Errorf("a %d-byte number did not parse", utils.LongDoubleMaxChars-1)
 	}
 }
 
