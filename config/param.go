@@ -422,36 +422,9 @@ func capitalize(s string) string {
 	return s
 }
 
-// repr quotes s as Redis's sdscatrepr: double quotes, C escapes, \xHH for
-// bytes that are not printable ASCII.
+// repr quotes s as Redis's sdscatrepr.
 func repr(s string) string {
-	b := make([]byte, 0, len(s)+2)
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch c {
-		case '\\', '"':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		case '\a':
-			b = append(b, '\\', 'a')
-		case '\b':
-			b = append(b, '\\', 'b')
-		default:
-			if c >= 0x20 && c <= 0x7e {
-				b = append(b, c)
-			} else {
-				const hex = "0123456789abcdef"
-				b = append(b, '\\', 'x', hex[c>>4], hex[c&15])
-			}
-		}
-	}
-	return string(append(b, '"'))
+	return string(utils.AppendRepr(nil, []byte(s)))
 }
 
 // splitArgs is sdssplitargs on a string.

@@ -5,10 +5,7 @@ package config
 // texts. They skip when redis-server is not installed, unless CI is set.
 
 import (
-	"bufio"
 	"context"
-	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,131 +14,46 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"goredis/resp/client"
+	"goredis/resp/client/redistest"
 )
 
 func redisBinary(t *testing.T) string {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("redis-server not installed: %v", err)
-		}
-		t.Skip("redis-server not installed")
-	}
-	out, err := exec.Command(bin, "--version").Output()
-	if err != nil || !strings.Contains(string(out), "v=7.0.") {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("redis-server is not 7.0: %s %v", out, err)
-		}
-		t.Skipf("redis-server is not 7.0: %s", out)
-	}
-	return bin
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return redistest.RequireVersion(t, "7.0.")
 }
 
 // startRedis runs redis-server with args (port chosen by the caller) and
 // waits until it answers; it is killed when the test ends.
-func startRedis(t *testing.T, port int, args ...string) *redisConn {
+func startRedis(t *testing.T, port int, args ...string) redisConn {
 	t.Helper()
-	bin := redisBinary(t)
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = t.TempDir()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-	})
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-exited:
-			t.Fatalf("redis-server %q exited", args)
-		default:
-		}
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			t.Cleanup(func() { c.Close() })
-			c.SetDeadline(time.Now().Add(60 * time.Second))
-			return &redisConn{c: c, br: bufio.NewReader(c)}
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatal("redis-server did not start")
-	return nil
+	redisBinary(t)
+	return redisConn{redistest.StartArgs(t, port, args...).Dial(t)}
 }
 
-type redisConn struct {
-	c  net.Conn
-	br *bufio.Reader
-}
+type redisConn struct{ *redistest.Conn }
 
 // do runs a command and returns the reply as text: "OK", an error's text
-// with "ERR..." as it is, a bulk's content, or the elements of an array.
-func (rc *redisConn) do(t *testing.T, args ...string) (string, []string) {
+// with "ERR..." as it is, an integer in decimal, a bulk's content, or the
+// elements of an array.
+func (rc redisConn) do(t *testing.T, args ...string) (string, []string) {
 	t.Helper()
-	b := []byte("*" + strconv.Itoa(len(args)) + "\r\n")
-	for _, a := range args {
-		b = append(b, '$')
-		b = strconv.AppendInt(b, int64(len(a)), 10)
-		b = append(b, "\r\n"...)
-		b = append(b, a...)
-		b = append(b, "\r\n"...)
-	}
-	if _, err := rc.c.Write(b); err != nil {
-		t.Fatal(err)
-	}
-	line := rc.line(t)
-	switch line[0] {
-	case '+', '-', ':':
-		return line[1:], nil
-	case '$':
-		return rc.bulk(t, line), nil
-	case '*':
-		n, _ := strconv.Atoi(line[1:])
-		out := make([]string, n)
-		for i := range out {
-			out[i] = rc.bulk(t, rc.line(t))
+	v := rc.Do(args...)
+	switch v.Kind {
+	case client.KindStatus, client.KindError, client.KindBulk:
+		return v.Text(), nil
+	case client.KindInt:
+		return strconv.FormatInt(v.Int, 10), nil
+	case client.KindArray:
+		out := make([]string, len(v.Elems))
+		for i, e := range v.Elems {
+			out[i] = e.Text()
 		}
 		return "", out
 	}
-	t.Fatalf("unexpected reply %q", line)
+	t.Fatalf("unexpected reply %s", v)
 	return "", nil
-}
-
-func (rc *redisConn) line(t *testing.T) string {
-	t.Helper()
-	s, err := rc.br.ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.TrimSuffix(s, "\r\n")
-}
-
-func (rc *redisConn) bulk(t *testing.T, hdr string) string {
-	t.Helper()
-	n, _ := strconv.Atoi(hdr[1:])
-	if n < 0 {
-		return ""
-	}
-	buf := make([]byte, n+2)
-	if _, err := io.ReadFull(rc.br, buf); err != nil {
-		t.Fatal(err)
-	}
-	return string(buf[:n])
 }
 
 func pairs(flat []string) map[string]string {
@@ -153,10 +65,10 @@ func pairs(flat []string) map[string]string {
 }
 
 // startBoth starts redis-server and loads the same arguments here.
-func startBoth(t *testing.T, extra ...string) *redisConn {
+func startBoth(t *testing.T, extra ...string) redisConn {
 	t.Helper()
 	redisBinary(t)
-	port := freePort(t)
+	port := redistest.FreePort(t)
 	dir := t.TempDir()
 	args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "",
 		"--daemonize", "no", "--logfile", "", "--loglevel", "warning", "--dir", dir,
@@ -371,7 +283,7 @@ func TestRedisLoadErrors(t *testing.T) {
 		var args []string
 		if tc.file != "" || tc.args == nil {
 			// Without a file redis-server would run; give it one.
-			args = append(args, writeFile(t, "bad.conf", "port "+strconv.Itoa(freePort(t))+"\n"+tc.file))
+			args = append(args, writeFile(t, "bad.conf", "port "+strconv.Itoa(redistest.FreePort(t))+"\n"+tc.file))
 		} else {
 			args = append(args, "--port", "0")
 		}
@@ -408,7 +320,7 @@ func TestRedisLoadErrors(t *testing.T) {
 
 func TestRedisRewrite(t *testing.T) {
 	redisBinary(t)
-	port := freePort(t)
+	port := redistest.FreePort(t)
 	dir := t.TempDir()
 	content := strings.Join([]string{
 		"# top comment",
@@ -516,16 +428,7 @@ func TestRedisStartupValues(t *testing.T) {
 	} {
 		t.Run(strings.Join(extra, " "), func(t *testing.T) {
 			rc := startBoth(t, extra...)
-			_, flat := rc.do(t, "config", "get", "*")
-			want, got := pairs(flat), pairs(GetParams([]string{"*"}))
-			for k, v := range want {
-				if got[k] != v {
-					t.Errorf("CONFIG GET %s: redis %q, here %q", k, v, got[k])
-				}
-			}
-			if len(got) != len(want) {
-				t.Errorf("CONFIG GET * gives %d names here, %d in redis", len(got), len(want))
-			}
+			sameConfigGetAll(t, rc)
 		})
 	}
 }
@@ -537,11 +440,17 @@ func TestRedisStockConfig(t *testing.T) {
 		t.Skip("no " + stock)
 	}
 	redisBinary(t)
-	port := freePort(t)
+	port := redistest.FreePort(t)
 	args := []string{stock, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--daemonize", "no",
 		"--logfile", "", "--pidfile", "", "--dir", t.TempDir(), "--save", ""}
 	rc := startRedis(t, port, args...)
 	mustLoad(t, args...)
+	sameConfigGetAll(t, rc)
+}
+
+// sameConfigGetAll compares CONFIG GET * of redis and of this package.
+func sameConfigGetAll(t *testing.T, rc redisConn) {
+	t.Helper()
 	_, flat := rc.do(t, "config", "get", "*")
 	want, got := pairs(flat), pairs(GetParams([]string{"*"}))
 	for k, v := range want {

@@ -677,14 +677,7 @@ func (s *Server) infoCluster(b []byte) []byte {
 
 func (s *Server) infoKeyspace(b []byte) []byte {
 	for _, db := range s.dbs {
-		keys, expires := 0, 0
-		for i := 0; i < dict.NumShards; i++ {
-			sh := db.data.Shard(i)
-			sh.Mu.Lock()
-			keys += len(sh.Data)
-			expires += len(sh.TTL)
-			sh.Mu.Unlock()
-		}
+		keys, expires := db.data.Len()
 		if keys == 0 {
 			continue
 		}

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"goredis/datastruct/dict"
 	"goredis/interface/resp"
 	"goredis/lib/utils"
 	"goredis/resp/reply"
@@ -178,14 +177,7 @@ func (s *Server) memOverhead() *memOverhead {
 	}
 	m.overheadTotal = m.startup + m.clientsNormal
 	for _, db := range s.dbs {
-		keys, ttls := 0, 0
-		for i := 0; i < dict.NumShards; i++ {
-			sh := db.data.Shard(i)
-			sh.Mu.Lock()
-			keys += len(sh.Data)
-			ttls += len(sh.TTL)
-			sh.Mu.Unlock()
-		}
+		keys, ttls := db.data.Len()
 		if keys == 0 {
 			continue
 		}

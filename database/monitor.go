@@ -8,6 +8,7 @@ import (
 
 	"goredis/config"
 	"goredis/interface/resp"
+	"goredis/lib/utils"
 	"goredis/resp/reply"
 )
 
@@ -394,7 +395,7 @@ func monitorLine(b []byte, now time.Time, db int, addr string, args [][]byte) []
 			b = append(b, `"(redacted)"`...)
 			continue
 		}
-		b = appendRepr(b, arg)
+		b = utils.AppendRepr(b, arg)
 	}
 	return append(b, '\r', '\n')
 }
@@ -460,35 +461,4 @@ func eqFold(b []byte, s string) bool {
 		}
 	}
 	return true
-}
-
-// appendRepr appends s quoted the way Redis's sdscatrepr does: in double
-// quotes, with \\ \" \n \r \t \a \b escaped, other printable ASCII as is
-// and every other byte as \xhh.
-func appendRepr(b []byte, s []byte) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for _, c := range s {
-		switch c {
-		case '\\', '"':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		case '\a':
-			b = append(b, '\\', 'a')
-		case '\b':
-			b = append(b, '\\', 'b')
-		default:
-			if c >= 0x20 && c <= 0x7e {
-				b = append(b, c)
-			} else {
-				b = append(b, '\\', 'x', hex[c>>4], hex[c&15])
-			}
-		}
-	}
-	return append(b, '"')
 }

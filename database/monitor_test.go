@@ -21,23 +21,6 @@ func adminArgs(ss []string) [][]byte {
 	return out
 }
 
-func TestAppendRepr(t *testing.T) {
-	cases := []struct{ in, want string }{
-		{"", `""`},
-		{"abc", `"abc"`},
-		{"a b", `"a b"`},
-		{`q"b\`, `"q\"b\\"`},
-		{"\n\r\t\a\b", `"\n\r\t\a\b"`},
-		{"\x00\x01\x7f\xff~ ", `"\x00\x01\x7f\xff~ "`},
-		{"é", `"\xc3\xa9"`},
-	}
-	for _, c := range cases {
-		if got := string(appendRepr(nil, []byte(c.in))); got != c.want {
-			t.Errorf("appendRepr(%q) = %s, want %s", c.in, got, c.want)
-		}
-	}
-}
-
 func TestRedacted(t *testing.T) {
 	cases := []struct {
 		args []string

@@ -107,17 +107,18 @@ func (d *Dict[V]) UnlockAll() {
 	}
 }
 
-// Len returns the number of keys, counting shard by shard under each
-// shard's lock. Callers holding all locks use LenLocked.
-func (d *Dict[V]) Len() int {
-	n := 0
+// Len returns the number of keys and of keys with an expiry time,
+// counting shard by shard under each shard's lock. Callers holding all
+// locks use LenLocked.
+func (d *Dict[V]) Len() (keys, withTTL int) {
 	for i := range d.shards {
 		s := &d.shards[i]
 		s.Mu.Lock()
-		n += len(s.Data)
+		keys += len(s.Data)
+		withTTL += len(s.TTL)
 		s.Mu.Unlock()
 	}
-	return n
+	return
 }
 
 // LenLocked is Len for a caller that holds every shard lock.

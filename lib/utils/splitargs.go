@@ -40,63 +40,50 @@ func SplitArgs(line []byte) ([][]byte, error) {
 		if at(p) == 0 {
 			return args, nil
 		}
-		inq, insq, done := false, false, false
+		var quote byte // '"' or '\'' inside quotes, 0 outside
+		done := false
 		cur := []byte{}
 		for !done {
 			c := at(p)
 			switch {
-			case inq:
-				if c == '\\' && at(p+1) == 'x' && isHex(at(p+2)) && isHex(at(p+3)) {
-					cur = append(cur, hexVal(at(p+2))<<4|hexVal(at(p+3)))
-					p += 3
-				} else if c == '\\' && at(p+1) != 0 {
-					p++
-					switch e := at(p); e {
-					case 'n':
-						cur = append(cur, '\n')
-					case 'r':
-						cur = append(cur, '\r')
-					case 't':
-						cur = append(cur, '\t')
-					case 'b':
-						cur = append(cur, '\b')
-					case 'a':
-						cur = append(cur, '\a')
-					default:
-						cur = append(cur, e)
-					}
-				} else if c == '"' {
-					if n := at(p + 1); n != 0 && !isSpace(n) {
-						return nil, ErrUnbalancedQuotes
-					}
-					done = true
-				} else if c == 0 {
-					return nil, ErrUnbalancedQuotes
-				} else {
-					cur = append(cur, c)
+			case quote == '"' && c == '\\' && at(p+1) == 'x' && isHex(at(p+2)) && isHex(at(p+3)):
+				cur = append(cur, hexVal(at(p+2))<<4|hexVal(at(p+3)))
+				p += 3
+			case quote == '"' && c == '\\' && at(p+1) != 0:
+				p++
+				switch e := at(p); e {
+				case 'n':
+					cur = append(cur, '\n')
+				case 'r':
+					cur = append(cur, '\r')
+				case 't':
+					cur = append(cur, '\t')
+				case 'b':
+					cur = append(cur, '\b')
+				case 'a':
+					cur = append(cur, '\a')
+				default:
+					cur = append(cur, e)
 				}
-			case insq:
-				if c == '\\' && at(p+1) == '\'' {
-					p++
-					cur = append(cur, '\'')
-				} else if c == '\'' {
-					if n := at(p + 1); n != 0 && !isSpace(n) {
-						return nil, ErrUnbalancedQuotes
-					}
-					done = true
-				} else if c == 0 {
+			case quote == '\'' && c == '\\' && at(p+1) == '\'':
+				p++
+				cur = append(cur, '\'')
+			case quote != 0 && c == quote:
+				// A closing quote must end the argument.
+				if n := at(p + 1); n != 0 && !isSpace(n) {
 					return nil, ErrUnbalancedQuotes
-				} else {
-					cur = append(cur, c)
 				}
+				done = true
+			case quote != 0 && c == 0:
+				return nil, ErrUnbalancedQuotes
+			case quote != 0:
+				cur = append(cur, c)
 			default:
 				switch c {
 				case ' ', '\n', '\r', '\t', 0:
 					done = true
-				case '"':
-					inq = true
-				case '\'':
-					insq = true
+				case '"', '\'':
+					quote = c
 				default:
 					cur = append(cur, c)
 				}

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"goredis/lib/utils"
+	"goredis/resp/client"
+	"goredis/resp/client/redistest"
 )
 
 // bad as the only wanted argument marks ErrUnbalancedQuotes.
@@ -127,34 +129,6 @@ func TestSplitArgsIndependent(t *testing.T) {
 	}
 }
 
-// redisRepr quotes s as Redis's sdscatrepr does.
-func redisRepr(s []byte) []byte {
-	out := []byte{'"'}
-	for _, c := range s {
-		switch c {
-		case '\\', '"':
-			out = append(out, '\\', c)
-		case '\n':
-			out = append(out, `\n`...)
-		case '\r':
-			out = append(out, `\r`...)
-		case '\t':
-			out = append(out, `\t`...)
-		case '\a':
-			out = append(out, `\a`...)
-		case '\b':
-			out = append(out, `\b`...)
-		default:
-			if c >= 0x20 && c < 0x7f {
-				out = append(out, c)
-			} else {
-				out = append(out, fmt.Sprintf(`\x%02x`, c)...)
-			}
-		}
-	}
-	return append(out, '"')
-}
-
 // FuzzSplitArgs checks that quoting any arguments with sdscatrepr and
 // joining them with blanks splits back into the same arguments, and that
 // SplitArgs never panics.
@@ -176,7 +150,7 @@ func FuzzSplitArgs(f *testing.F) {
 			if i > 0 {
 				line = append(line, " \t"[i%2])
 			}
-			line = append(line, redisRepr(a)...)
+			line = utils.AppendRepr(line, a)
 		}
 		got, err := utils.SplitArgs(line)
 		if err != nil {
@@ -209,7 +183,7 @@ func TestSplitArgsRandomRoundTrip(t *testing.T) {
 			if j > 0 {
 				line = append(line, ' ')
 			}
-			line = append(line, redisRepr(a)...)
+			line = utils.AppendRepr(line, a)
 		}
 		got, err := utils.SplitArgs(line)
 		if err != nil || fmt.Sprintf("%q", got) != fmt.Sprintf("%q", args) {
@@ -221,26 +195,29 @@ func TestSplitArgsRandomRoundTrip(t *testing.T) {
 // TestSplitArgsRedis sends each row as the tail of an inline RPUSH to
 // redis-server and reads the list back.
 func TestSplitArgsRedis(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.Start(t)
+	isError := func(v client.Value, text string) bool {
+		return v.Kind == client.KindError && v.Text() == text
+	}
 	for _, c := range splitArgsCases {
 		if strings.ContainsAny(c.in, "\x00\n") {
 			continue
 		}
-		rc := srv.dial(t)
-		rc.do(t, "DEL", "l")
-		reply, err := rc.raw([]byte("RPUSH l " + c.in + "\r\n"))
+		rc := srv.Dial(t)
+		rc.Do("DEL", "l")
+		reply, err := rc.Send([]byte("RPUSH l " + c.in + "\r\n"))
 		got, gerr := utils.SplitArgs([]byte(c.in))
 		switch {
 		case err != nil:
 			t.Errorf("RPUSH l %q: %v", c.in, err)
-		case reply == redisError("ERR Protocol error: unbalanced quotes in request"):
+		case isError(reply, "ERR Protocol error: unbalanced quotes in request"):
 			if len(c.want) != 1 || c.want[0] != bad {
 				t.Errorf("%q: Redis finds unbalanced quotes, the table says %q", c.in, c.want)
 			}
 			if gerr == nil {
 				t.Errorf("%q: Redis finds unbalanced quotes, SplitArgs gives %q", c.in, got)
 			}
-		case reply == redisError("ERR wrong number of arguments for 'rpush' command"):
+		case isError(reply, "ERR wrong number of arguments for 'rpush' command"):
 			if len(c.want) != 0 {
 				t.Errorf("%q: Redis finds no arguments, the table says %q", c.in, c.want)
 			}
@@ -248,10 +225,10 @@ func TestSplitArgsRedis(t *testing.T) {
 				t.Errorf("%q: Redis finds no arguments, SplitArgs gives %q, %v", c.in, got, gerr)
 			}
 		default:
-			list, _ := rc.do(t, "LRANGE", "l", "0", "-1").([]any)
+			list := rc.Do("LRANGE", "l", "0", "-1").Elems
 			want := make([]string, len(list))
 			for i, v := range list {
-				want[i], _ = v.(string)
+				want[i] = v.Text()
 			}
 			if fmt.Sprintf("%q", c.want) != fmt.Sprintf("%q", want) {
 				t.Errorf("%q: Redis splits into %q, the table says %q", c.in, want, c.want)

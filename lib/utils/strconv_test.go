@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"goredis/lib/utils"
+	"goredis/resp/client"
+	"goredis/resp/client/redistest"
 )
 
 // string2llRef is an independent statement of Redis's string2ll: a string
@@ -151,25 +153,24 @@ func TestParseIntNoAlloc(t *testing.T) {
 
 // TestParseIntRedis checks the table against string2ll as INCRBY sees it.
 func TestParseIntRedis(t *testing.T) {
-	srv := startRedis(t)
-	rc := srv.dial(t)
+	rc := redistest.Start(t).Dial(t)
 	for _, c := range parseIntCases {
 		if strings.ContainsAny(c.in, "\x00") {
 			continue // INCRBY's argument is the same with or without
 		}
-		rc.do(t, "DEL", "k")
-		got := rc.do(t, "INCRBY", "k", c.in)
+		rc.Do("DEL", "k")
+		v := rc.Do("INCRBY", "k", c.in)
 		var ok bool
-		switch v := got.(type) {
-		case string:
+		switch v.Kind {
+		case client.KindInt:
 			ok = true
-			if n, _ := strconv.ParseInt(v, 10, 64); n != c.want {
-				t.Errorf("INCRBY %q = %s, table says %d", c.in, v, c.want)
+			if v.Int != c.want {
+				t.Errorf("INCRBY %q = %d, table says %d", c.in, v.Int, c.want)
 			}
-		case redisError:
+		case client.KindError:
 			ok = false
-			if string(v) != "ERR value is not an integer or out of range" {
-				t.Errorf("INCRBY %q: %v", c.in, v)
+			if v.Text() != "ERR value is not an integer or out of range" {
+				t.Errorf("INCRBY %q: %s", c.in, v.Str)
 			}
 		}
 		if ok != c.ok {
@@ -281,31 +282,30 @@ func TestParseFloat(t *testing.T) {
 
 // TestParseFloatRedis checks the table with ZADD against redis-server.
 func TestParseFloatRedis(t *testing.T) {
-	srv := startRedis(t)
-	rc := srv.dial(t)
+	rc := redistest.Start(t).Dial(t)
 	for _, in := range parseFloatUnderflow {
-		if v, ok := rc.do(t, "ZADD", "z", in, "m").(redisError); !ok || v != "ERR value is not a valid float" {
-			t.Errorf("ZADD %q = %v; want invalid float", in, v)
+		if v := rc.Do("ZADD", "z", in, "m"); v.Kind != client.KindError || v.Text() != "ERR value is not a valid float" {
+			t.Errorf("ZADD %q = %s; want invalid float", in, v)
 		}
 	}
 	for _, c := range parseFloatCases {
 		if strings.Contains(c.in, "\x00") {
 			continue
 		}
-		rc.do(t, "DEL", "z")
-		switch v := rc.do(t, "ZADD", "z", c.in, "m").(type) {
-		case redisError:
+		rc.Do("DEL", "z")
+		switch v := rc.Do("ZADD", "z", c.in, "m"); v.Kind {
+		case client.KindError:
 			if c.ok {
-				t.Errorf("ZADD %q: %v; table says valid", c.in, v)
-			} else if v != "ERR value is not a valid float" {
-				t.Errorf("ZADD %q: %v", c.in, v)
+				t.Errorf("ZADD %q: %s; table says valid", c.in, v.Str)
+			} else if v.Text() != "ERR value is not a valid float" {
+				t.Errorf("ZADD %q: %s", c.in, v.Str)
 			}
 		default:
 			if !c.ok {
 				t.Errorf("ZADD %q accepted; table says invalid", c.in)
 				continue
 			}
-			score, _ := rc.do(t, "ZSCORE", "z", "m").(string)
+			score := rc.Do("ZSCORE", "z", "m").Text()
 			f, err := strconv.ParseFloat(score, 64)
 			if score == "inf" {
 				f, err = math.Inf(1), nil
@@ -411,12 +411,11 @@ func TestAppendLongDoubleValues(t *testing.T) {
 
 // TestIncrByFloatRedis checks the table's Redis column against redis-server.
 func TestIncrByFloatRedis(t *testing.T) {
-	srv := startRedis(t)
-	rc := srv.dial(t)
+	rc := redistest.Start(t).Dial(t)
 	for _, c := range incrByFloatCases {
-		rc.do(t, "SET", "k", c.a)
-		if got := rc.do(t, "INCRBYFLOAT", "k", c.b); got != c.want {
-			t.Errorf("SET k %s; INCRBYFLOAT k %s = %v; table says %q", c.a, c.b, got, c.want)
+		rc.Do("SET", "k", c.a)
+		if got := rc.Do("INCRBYFLOAT", "k", c.b); got.Kind != client.KindBulk || got.Text() != c.want {
+			t.Errorf("SET k %s; INCRBYFLOAT k %s = %s; table says %q", c.a, c.b, got, c.want)
 		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"goredis/lib/wildcard"
+	"goredis/resp/client"
+	"goredis/resp/client/redistest"
 )
 
 // matchCases follow Redis 7.0's stringmatchlen; TestMatchRedis checks every
@@ -267,12 +269,10 @@ func keysOf(pattern string, ss []string) []string {
 	return out
 }
 
-func sortedStrings(v any) []string {
-	arr, _ := v.([]any)
-	out := make([]string, 0, len(arr))
-	for _, e := range arr {
-		s, _ := e.(string)
-		out = append(out, s)
+func sortedStrings(v client.Value) []string {
+	out := make([]string, 0, len(v.Elems))
+	for _, e := range v.Elems {
+		out = append(out, e.Text())
 	}
 	sort.Strings(out)
 	return out
@@ -294,8 +294,7 @@ func equalStrings(a, b []string) bool {
 // KEYS <pattern> with Match over the same keys, for the table's patterns
 // and for random ones (seed printed).
 func TestMatchRedis(t *testing.T) {
-	srv := startRedis(t)
-	rc := srv.dial(t)
+	rc := redistest.Start(t).Dial(t)
 	keySet := map[string]bool{}
 	for _, c := range matchCases {
 		keySet[c.s] = true
@@ -320,15 +319,15 @@ func TestMatchRedis(t *testing.T) {
 		keys = append(keys, k)
 		args = append(args, k, "1")
 	}
-	rc.do(t, "FLUSHALL")
-	rc.do(t, args...)
+	rc.Do("FLUSHALL")
+	rc.Do(args...)
 
 	check := func(pattern string) {
 		t.Helper()
 		if pattern == "*" {
 			return // KEYS special-cases it
 		}
-		want := sortedStrings(rc.do(t, "KEYS", pattern))
+		want := sortedStrings(rc.Do("KEYS", pattern))
 		if got := keysOf(pattern, keys); !equalStrings(got, want) {
 			t.Errorf("pattern %q: Redis KEYS %q, Match %q (seed %d)", pattern, want, got, seed)
 		}
@@ -348,7 +347,7 @@ func TestMatchRedis(t *testing.T) {
 	// The signed-char rows: Redis must give what the skipped test expects.
 	for _, c := range signedRangeCases {
 		found := false
-		for _, k := range sortedStrings(rc.do(t, "KEYS", c.pattern)) {
+		for _, k := range sortedStrings(rc.Do("KEYS", c.pattern)) {
 			if k == c.s {
 				found = true
 			}
@@ -360,11 +359,11 @@ func TestMatchRedis(t *testing.T) {
 
 	// The nesting limit, through KEYS.
 	for _, n := range []int{1000, 1001} {
-		rc.do(t, "FLUSHALL")
+		rc.Do("FLUSHALL")
 		s := strings.Repeat("a", n)
-		rc.do(t, "SET", s, "1")
+		rc.Do("SET", s, "1")
 		p := strings.Repeat("*a", n)
-		want := sortedStrings(rc.do(t, "KEYS", p))
+		want := sortedStrings(rc.Do("KEYS", p))
 		if got := keysOf(p, []string{s}); !equalStrings(got, want) {
 			t.Errorf("'*a' x %d: Redis has %d keys, Match %d", n, len(want), len(got))
 		}

@@ -7,16 +7,14 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
-	"os"
-	"os/exec"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"testing/iotest"
 	"time"
 
+	"goredis/resp/client/redistest"
 	"goredis/resp/parser"
 )
 
@@ -652,58 +650,6 @@ func BenchmarkParseMultibulk(b *testing.B) {
 	}
 }
 
-// startRedis starts redis-server on a free 127.0.0.1 port and kills it when
-// the test ends. Without redis-server the test is skipped, unless CI is set.
-func startRedis(t *testing.T, extra ...string) string {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("redis-server not installed: %v", err)
-		}
-		t.Skip("redis-server not installed")
-	}
-	for attempt := 0; attempt < 5; attempt++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-			"--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", "",
-			"--loglevel", "warning", "--dir", t.TempDir()}, extra...)
-		cmd := exec.Command(bin, args...)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan struct{})
-		go func() { cmd.Wait(); close(exited) }()
-		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
-			select {
-			case <-exited:
-				deadline = time.Time{} // lost the port: try another
-				continue
-			default:
-			}
-			if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-				c.Close()
-				t.Cleanup(func() {
-					cmd.Process.Kill()
-					<-exited
-				})
-				return addr
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		cmd.Process.Kill()
-		<-exited
-	}
-	t.Fatal("could not start redis-server")
-	return ""
-}
-
 // modelReply runs the parser over in and answers as a server would: the
 // commands used in the differential cases are PING, ECHO and AUTH pw. It
 // returns the reply bytes and whether the connection is closed.
@@ -889,9 +835,9 @@ func diffCases() []diffCase {
 // this parser implies.
 func TestDifferentialRedis(t *testing.T) {
 	servers := map[string]string{
-		"plain":    startRedis(t, "--client-query-buffer-limit", "1mb"),
-		"auth":     startRedis(t, "--requirepass", "pw"),
-		"qbuf1.5m": startRedis(t, "--client-query-buffer-limit", "1500000"),
+		"plain":    redistest.Start(t, "--client-query-buffer-limit", "1mb").Addr,
+		"auth":     redistest.Start(t, "--requirepass", "pw").Addr,
+		"qbuf1.5m": redistest.Start(t, "--client-query-buffer-limit", "1500000").Addr,
 	}
 	limits := map[string]testLimits{
 		"plain":    {maxBulk: 512 << 20, qbuf: 1 << 20},
