@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"goredis/config"
 	"goredis/interface/resp"
 )
 
@@ -235,4 +236,10 @@ func renameCommand(oldName, newName string) bool {
 		cmdTable[strings.ToLower(newName)] = c
 	}
 	return true
+}
+
+func init() {
+	// Let the config loader refuse rename-command of an unknown command
+	// with Redis's message, at start-up.
+	config.SetCommandLookup(func(name string) bool { return cmdTable[name] != nil })
 }

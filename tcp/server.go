@@ -51,7 +51,15 @@ func ListenAddrs(bind []string, port int) (addrs []string, optional []bool) {
 func Listen(addrs []string, optional []bool, h tcp.Handler) (*Server, error) {
 	s := &Server{handler: h, done: make(chan struct{})}
 	for i, a := range addrs {
-		ln, err := net.Listen("tcp", a)
+		network := "tcp4"
+		if host, _, err := net.SplitHostPort(a); err == nil && strings.Contains(host, ":") {
+			// IPv6 only, as Redis sets IPV6_V6ONLY: "::" must not take
+			// the IPv4 port that "*" (0.0.0.0) holds.
+			network = "tcp6"
+		} else if ip := net.ParseIP(host); ip == nil {
+			network = "tcp"
+		}
+		ln, err := net.Listen(network, a)
 		if err != nil {
 			if optional[i] {
 				logger.Warningf("Warning: Could not create server TCP listening socket %s: %v", a, err)
