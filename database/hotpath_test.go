@@ -22,10 +22,12 @@ func (l *loopConn) Read(p []byte) (int, error) {
 	l.off = (l.off + n) % len(l.batch)
 	return n, nil
 }
-func (l *loopConn) Write(p []byte) (int, error)      { l.writes++; return len(p), nil }
-func (l *loopConn) Close() error                     { return nil }
-func (l *loopConn) LocalAddr() net.Addr              { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 6379} }
-func (l *loopConn) RemoteAddr() net.Addr             { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 50000} }
+func (l *loopConn) Write(p []byte) (int, error) { l.writes++; return len(p), nil }
+func (l *loopConn) Close() error                { return nil }
+func (l *loopConn) LocalAddr() net.Addr         { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 6379} }
+func (l *loopConn) RemoteAddr() net.Addr {
+	return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 50000}
+}
 func (l *loopConn) SetDeadline(time.Time) error      { return nil }
 func (l *loopConn) SetReadDeadline(time.Time) error  { return nil }
 func (l *loopConn) SetWriteDeadline(time.Time) error { return nil }
