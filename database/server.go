@@ -5,6 +5,7 @@ package database
 import (
 	"bytes"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -188,26 +189,7 @@ func (s *Server) exec(c resp.Connection, args [][]byte) (resp.Reply, *Command) {
 func (s *Server) call(c resp.Connection, cmd *Command, args [][]byte) resp.Reply {
 	db := s.dbs[c.DBIndex()]
 	start := clock.Mono()
-	var r resp.Reply
-	if cmd.NoLock {
-		r = cmd.Fn(db, c, args)
-	} else if cmd.Keys == nil && cmd.FirstKey == cmd.LastKey {
-		sh := db.data.Shard(db.data.ShardFor(args[cmd.FirstKey]))
-		sh.Mu.Lock()
-		r = cmd.Fn(db, c, args)
-		sh.Mu.Unlock()
-	} else {
-		var kb [8][]byte
-		keys := cmd.keys(args, kb[:0])
-		var ib [8]int
-		idx := ib[:0]
-		for _, k := range keys {
-			idx = append(idx, db.data.ShardFor(k))
-		}
-		idx = db.data.LockShards(idx)
-		r = cmd.Fn(db, c, args)
-		db.data.UnlockShards(idx)
-	}
+	r := s.invoke(db, c, cmd, args)
 	dur := time.Duration(clock.Mono() - start)
 	cmd.calls.Add(1)
 	cmd.usec.Add(int64(dur / time.Microsecond))
@@ -219,6 +201,41 @@ func (s *Server) call(c resp.Connection, cmd *Command, args [][]byte) resp.Reply
 	}
 	return r
 }
+
+// invoke runs cmd's function holding the locks of its keys. A panic (a bug
+// in a command) is recovered: the locks are released, the stack is logged
+// and the client gets an error, while the server goes on.
+func (s *Server) invoke(db *DB, c resp.Connection, cmd *Command, args [][]byte) (r resp.Reply) {
+	defer func() {
+		if p := recover(); p != nil {
+			logger.Warningf("Panic while running '%s' for client id=%d: %v\n%s", cmd.Name, c.ID(), p, debug.Stack())
+			r = errInternal
+		}
+	}()
+	if cmd.NoLock {
+		return cmd.Fn(db, c, args)
+	}
+	if cmd.Keys == nil && cmd.FirstKey == cmd.LastKey {
+		sh := db.data.Shard(db.data.ShardFor(args[cmd.FirstKey]))
+		sh.Mu.Lock()
+		defer sh.Mu.Unlock()
+		return cmd.Fn(db, c, args)
+	}
+	var kb [8][]byte
+	keys := cmd.keys(args, kb[:0])
+	var ib [8]int
+	idx := ib[:0]
+	for _, k := range keys {
+		idx = append(idx, db.data.ShardFor(k))
+	}
+	idx = db.data.LockShards(idx)
+	defer db.data.UnlockShards(idx)
+	return cmd.Fn(db, c, args)
+}
+
+// errInternal answers a command that panicked. Redis has no such reply (it
+// would crash); this text is this server's own.
+var errInternal = reply.Err("internal error while running the command; the server logged it")
 
 // reject answers a command refused before it ran, marking an open
 // transaction as failed, as Redis's rejectCommand does.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -106,7 +107,7 @@ func (h *Handler) Handle(ctx context.Context, nc net.Conn) {
 		}
 		return nil
 	}
-	h.serve(c)
+	h.serveRecovering(c)
 
 	h.db.AfterClientClose(c)
 	_ = c.Close()
@@ -116,6 +117,17 @@ func (h *Handler) Handle(ctx context.Context, nc net.Conn) {
 }
 
 var errShuttingDown = errors.New("server shutting down")
+
+// serveRecovering serves c; a panic outside a command (commands recover
+// their own) ends this connection only, and is logged with its stack.
+func (h *Handler) serveRecovering(c *connection.Connection) {
+	defer func() {
+		if p := recover(); p != nil {
+			logger.Warningf("Panic serving client id=%d addr=%s: %v\n%s", c.ID(), c.RemoteAddr(), p, debug.Stack())
+		}
+	}()
+	h.serve(c)
+}
 
 func (h *Handler) serve(c *connection.Connection) {
 	for {
