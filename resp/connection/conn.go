@@ -130,6 +130,9 @@ func (c *Connection) LastActive() time.Time { return clock.Wall(c.active.Load())
 // just read.
 func (c *Connection) Touch() {
 	c.active.Store(clock.Mono())
+	if c.Parser == nil {
+		return
+	}
 	if q := int64(c.Parser.Buffered()); c.qbuf.Load() != q {
 		c.qbuf.Store(q)
 	}
