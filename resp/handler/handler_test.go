@@ -73,6 +73,12 @@ type session struct {
 // serve connects a client to a handler over loopback TCP.
 func serve(t *testing.T) *session {
 	t.Helper()
+	return serveWrapped(t, func(c net.Conn) net.Conn { return c })
+}
+
+// serveWrapped is serve with the server's side of the socket wrapped.
+func serveWrapped(t *testing.T, wrap func(net.Conn) net.Conn) *session {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +92,7 @@ func serve(t *testing.T) *session {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &session{db: &fakeDB{}, server: &countingConn{Conn: sc}, client: cl, r: client.NewReader(cl), done: make(chan struct{})}
+	s := &session{db: &fakeDB{}, server: &countingConn{Conn: wrap(sc)}, client: cl, r: client.NewReader(cl), done: make(chan struct{})}
 	s.h = handler.New(s.db, nil)
 	go func() { s.h.Handle(context.Background(), s.server); close(s.done) }()
 	_ = cl.SetDeadline(time.Now().Add(10 * time.Second))

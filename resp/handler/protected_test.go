@@ -2,7 +2,6 @@ package handler_test
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"goredis/config"
-	"goredis/resp/handler"
 )
 
 // remoteConn makes a loopback socket claim a non-loopback peer address, so
@@ -21,34 +19,17 @@ type remoteConn struct{ net.Conn }
 
 func (remoteConn) RemoteAddr() net.Addr { return &net.TCPAddr{IP: net.IPv4(10, 1, 2, 3), Port: 40000} }
 
-// firstReply connects a client whose peer address is addr-rewritten and
-// returns what the server sent before closing or within a short time.
+// firstReply connects a client through wrap and returns what the server
+// sent after a PING, and whether it then closed the connection.
 func firstReply(t *testing.T, wrap func(net.Conn) net.Conn) (got []byte, closed bool) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	cl, err := net.DialTimeout("tcp", l.Addr().String(), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	sc, err := l.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := handler.New(&fakeDB{}, nil)
-	done := make(chan struct{})
-	go func() { h.Handle(context.Background(), wrap(sc)); close(done) }()
-	defer func() { h.Close(); <-done }()
-	if _, err := cl.Write([]byte("PING\r\n")); err != nil {
+	s := serveWrapped(t, wrap)
+	if _, err := s.client.Write([]byte("PING\r\n")); err != nil {
 		return nil, true
 	}
-	_ = cl.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	_ = s.client.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
 	var buf bytes.Buffer
-	_, err = io.Copy(&buf, cl)
+	_, err := io.Copy(&buf, s.client)
 	// EOF or a reset (the PING was left unread): the server closed it.
 	closed = err == nil || strings.Contains(err.Error(), "reset")
 	return buf.Bytes(), closed
