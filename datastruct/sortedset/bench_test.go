@@ -1,0 +1,30 @@
+package sortedset
+
+import (
+	"fmt"
+	"strconv"
+	"testing"
+)
+
+// BenchmarkAddRank measures ZADD-style updates and ZRANK lookups at 1k,
+// 100k and 1M members: both should grow like log n.
+func BenchmarkAddRank(b *testing.B) {
+	for _, size := range []int{1000, 100_000, 1_000_000} {
+		z := NewSkiplist()
+		members := make([]string, size)
+		for i := range members {
+			members[i] = "member:" + strconv.Itoa(i)
+			z.Set(members[i], float64(i))
+		}
+		b.Run(fmt.Sprint("add/", size), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				z.Set(members[(i*7919)%size], float64(i%size))
+			}
+		})
+		b.Run(fmt.Sprint("rank/", size), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				z.Rank(members[(i*7919)%size])
+			}
+		})
+	}
+}

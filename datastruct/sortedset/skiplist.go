@@ -1,0 +1,252 @@
+package sortedset
+
+import "math/rand/v2"
+
+// The skiplist orders elements by (score, member) and keeps, on every
+// forward link, the number of elements the link jumps over (its span), so
+// the rank of an element and the element at a rank are found in O(log n).
+
+const (
+	maxLevel = 32 // Redis's ZSKIPLIST_MAXLEVEL; a level is kept with p = 1/4
+)
+
+type link struct {
+	forward *node
+	span    int
+}
+
+type node struct {
+	member   string
+	score    float64
+	backward *node
+	// next chains the node in its hash bucket (the member index).
+	next  *node
+	hash  uint64
+	level []link
+}
+
+type skiplist struct {
+	header *node
+	tail   *node
+	length int
+	level  int
+}
+
+func newSkiplist() *skiplist {
+	return &skiplist{header: &node{level: make([]link, maxLevel)}, level: 1}
+}
+
+func randomLevel() int {
+	l := 1
+	for l < maxLevel && rand.Uint32()&0xffff < 0xffff/4 {
+		l++
+	}
+	return l
+}
+
+// less reports whether (s1, m1) sorts before (s2, m2).
+func less(s1 float64, m1 string, s2 float64, m2 string) bool {
+	return s1 < s2 || (s1 == s2 && m1 < m2)
+}
+
+// insert adds a new element (the member must not be present).
+func (sl *skiplist) insert(score float64, member string) *node {
+	n := &node{member: member, score: score, level: make([]link, randomLevel())}
+	sl.insertNode(n)
+	return n
+}
+
+// insertNode links n (member, score and level set, links cleared) at its
+// place.
+func (sl *skiplist) insertNode(n *node) {
+	score, member := n.score, n.member
+	var update [maxLevel]*node
+	var rank [maxLevel]int
+	x := sl.header
+	for i := sl.level - 1; i >= 0; i-- {
+		if i < sl.level-1 {
+			rank[i] = rank[i+1]
+		}
+		for f := x.level[i].forward; f != nil && less(f.score, f.member, score, member); f = x.level[i].forward {
+			rank[i] += x.level[i].span
+			x = f
+		}
+		update[i] = x
+	}
+	lvl := len(n.level)
+	if lvl > sl.level {
+		for i := sl.level; i < lvl; i++ {
+			rank[i] = 0
+			update[i] = sl.header
+			update[i].level[i].span = sl.length
+		}
+		sl.level = lvl
+	}
+	for i := 0; i < lvl; i++ {
+		n.level[i].forward = update[i].level[i].forward
+		update[i].level[i].forward = n
+		n.level[i].span = update[i].level[i].span - (rank[0] - rank[i])
+		update[i].level[i].span = rank[0] - rank[i] + 1
+	}
+	for i := lvl; i < sl.level; i++ {
+		update[i].level[i].span++
+	}
+	if update[0] != sl.header {
+		n.backward = update[0]
+	}
+	if n.level[0].forward != nil {
+		n.level[0].forward.backward = n
+	} else {
+		sl.tail = n
+	}
+	sl.length++
+}
+
+func (sl *skiplist) unlink(x *node, update *[maxLevel]*node) {
+	for i := 0; i < sl.level; i++ {
+		if update[i].level[i].forward == x {
+			update[i].level[i].span += x.level[i].span - 1
+			update[i].level[i].forward = x.level[i].forward
+		} else {
+			update[i].level[i].span--
+		}
+	}
+	if x.level[0].forward != nil {
+		x.level[0].forward.backward = x.backward
+	} else {
+		sl.tail = x.backward
+	}
+	for sl.level > 1 && sl.header.level[sl.level-1].forward == nil {
+		sl.level--
+	}
+	sl.length--
+}
+
+// remove deletes the element (score, member) and returns its node.
+func (sl *skiplist) remove(score float64, member string) *node {
+	var update [maxLevel]*node
+	x := sl.header
+	for i := sl.level - 1; i >= 0; i-- {
+		for f := x.level[i].forward; f != nil && less(f.score, f.member, score, member); f = x.level[i].forward {
+			x = f
+		}
+		update[i] = x
+	}
+	x = x.level[0].forward
+	if x == nil || x.score != score || x.member != member {
+		return nil
+	}
+	sl.unlink(x, &update)
+	return x
+}
+
+// updateScore moves n to newScore; it keeps the node when its position
+// does not change and returns the node now holding the element.
+func (sl *skiplist) updateScore(n *node, newScore float64) *node {
+	if (n.backward == nil || n.backward.score < newScore || (n.backward.score == newScore && n.backward.member < n.member)) &&
+		(n.level[0].forward == nil || n.level[0].forward.score > newScore || (n.level[0].forward.score == newScore && n.level[0].forward.member > n.member)) {
+		n.score = newScore
+		return n
+	}
+	sl.remove(n.score, n.member)
+	n.score = newScore
+	n.backward = nil
+	for i := range n.level {
+		n.level[i] = link{}
+	}
+	sl.insertNode(n)
+	return n
+}
+
+// rank returns the 1-based rank of (score, member), 0 when absent.
+func (sl *skiplist) rank(score float64, member string) int {
+	r := 0
+	x := sl.header
+	for i := sl.level - 1; i >= 0; i-- {
+		for f := x.level[i].forward; f != nil && !less(score, member, f.score, f.member); f = x.level[i].forward {
+			r += x.level[i].span
+			x = f
+		}
+		if x != sl.header && x.member == member {
+			return r
+		}
+	}
+	return 0
+}
+
+// byRank returns the node at 1-based rank r, nil when out of range.
+func (sl *skiplist) byRank(r int) *node {
+	if r < 1 || r > sl.length {
+		return nil
+	}
+	t := 0
+	x := sl.header
+	for i := sl.level - 1; i >= 0; i-- {
+		for x.level[i].forward != nil && t+x.level[i].span <= r {
+			t += x.level[i].span
+			x = x.level[i].forward
+		}
+		if t == r {
+			return x
+		}
+	}
+	return nil
+}
+
+// firstAfter returns the first node for which below is false (below must
+// be monotone: true then false along the list), and its 1-based rank.
+func (sl *skiplist) firstAfter(below func(*node) bool) (*node, int) {
+	r := 0
+	x := sl.header
+	for i := sl.level - 1; i >= 0; i-- {
+		for f := x.level[i].forward; f != nil && below(f); f = x.level[i].forward {
+			r += x.level[i].span
+			x = f
+		}
+	}
+	return x.level[0].forward, r + 1
+}
+
+// lastBefore returns the last node for which notAbove is true (monotone:
+// true then false), and its 1-based rank; nil, 0 when there is none.
+func (sl *skiplist) lastBefore(notAbove func(*node) bool) (*node, int) {
+	r := 0
+	x := sl.header
+	for i := sl.level - 1; i >= 0; i-- {
+		for f := x.level[i].forward; f != nil && notAbove(f); f = x.level[i].forward {
+			r += x.level[i].span
+			x = f
+		}
+	}
+	if x == sl.header {
+		return nil, 0
+	}
+	return x, r
+}
+
+// removeRanks deletes the nodes at 1-based ranks start..end, calling fn on
+// each removed node, and returns how many it removed.
+func (sl *skiplist) removeRanks(start, end int, fn func(*node)) int {
+	var update [maxLevel]*node
+	t := 0
+	x := sl.header
+	for i := sl.level - 1; i >= 0; i-- {
+		for x.level[i].forward != nil && t+x.level[i].span < start {
+			t += x.level[i].span
+			x = x.level[i].forward
+		}
+		update[i] = x
+	}
+	t++
+	x = x.level[0].forward
+	removed := 0
+	for x != nil && t <= end {
+		next := x.level[0].forward
+		sl.unlink(x, &update)
+		fn(x)
+		removed++
+		t++
+		x = next
+	}
+	return removed
+}
