@@ -103,7 +103,8 @@ func execPFAdd(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		// Redis unshares the value (it becomes raw) even when nothing
 		// changes.
 		e.Enc = EncRaw
-		if len(args) == 2 {
+		if len(args) == 2 || e.Str[4] == hll.Dense && !hll.DenseWouldChange(hllView(e.Str), args[2:]) {
+			// Nothing changes: no copy of the 12 KB.
 			return reply.Int(0)
 		}
 		b = hllCopy(e.Str)

@@ -239,6 +239,8 @@ func TestHLLWrites(t *testing.T) {
 		{[]string{"PFDEBUG", "ENCODING", "h"}, "+sparse\r\n", 0},
 		{[]string{"PFDEBUG", "TODENSE", "h"}, ":1\r\n", 1},
 		{[]string{"PFDEBUG", "TODENSE", "h"}, ":0\r\n", 0},
+		{[]string{"PFADD", "h", "a", "b"}, ":0\r\n", 0},
+		{[]string{"PFADD", "h", "a", "c"}, ":1\r\n", 1},
 		{[]string{"SET", "s", "x"}, "+OK\r\n", 1},
 		{[]string{"PFADD", "s", "a"}, "-WRONGTYPE Key is not a valid HyperLogLog string value.\r\n", 0},
 		{[]string{"PFMERGE", "m", "s"}, "-WRONGTYPE Key is not a valid HyperLogLog string value.\r\n", 0},

@@ -287,6 +287,19 @@ func Set(b []byte, index int, count uint8, maxSparse int64) ([]byte, int) {
 	return sparseSet(b, index, count, maxSparse)
 }
 
+// DenseWouldChange reports whether adding any of elems to the dense
+// sketch b would raise a register, so callers can skip copying b when
+// nothing changes.
+func DenseWouldChange(b []byte, elems [][]byte) bool {
+	r := b[HeaderSize:]
+	for _, e := range elems {
+		if index, count := PatLen(e); count > getDense(r, index) {
+			return true
+		}
+	}
+	return false
+}
+
 // Add adds an element; see Set for the results.
 func Add(b []byte, ele []byte, maxSparse int64) ([]byte, int) {
 	index, count := PatLen(ele)

@@ -350,3 +350,29 @@ func TestLlround(t *testing.T) {
 		}
 	}
 }
+
+func TestDenseWouldChange(t *testing.T) {
+	b := make([]byte, DenseSize)
+	copy(b, "HYLL")
+	b, _ = Add(b, []byte("a"), 3000)
+	b, _ = Add(b, []byte("b"), 3000)
+	cases := []struct {
+		elems []string
+		want  bool
+	}{
+		{nil, false},
+		{[]string{"a"}, false},
+		{[]string{"a", "b", "a"}, false},
+		{[]string{"a", "c"}, true},
+		{[]string{"c"}, true},
+	}
+	for _, c := range cases {
+		var elems [][]byte
+		for _, e := range c.elems {
+			elems = append(elems, []byte(e))
+		}
+		if got := DenseWouldChange(b, elems); got != c.want {
+			t.Errorf("DenseWouldChange(%q) = %v, want %v", c.elems, got, c.want)
+		}
+	}
+}
