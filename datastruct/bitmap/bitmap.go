@@ -5,7 +5,10 @@
 // []byte the caller owns.
 package bitmap
 
-import "math/bits"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // Get returns bit off of s; bits past the end are 0.
 func Get(s string, off uint64) int {
@@ -151,29 +154,52 @@ func Apply(op Op, srcs []string) []byte {
 	res := make([]byte, n)
 	if op == Not {
 		s := srcs[0]
-		for i := range res {
+		i := 0
+		for ; i+8 <= n; i += 8 {
+			binary.LittleEndian.PutUint64(res[i:], ^loadLE64(s, i))
+		}
+		for ; i < n; i++ {
 			res[i] = ^s[i]
 		}
 		return res
 	}
 	copy(res, srcs[0])
 	for _, s := range srcs[1:] {
-		switch op {
-		case And:
-			// Bytes past the end of s are 0.
-			for i := 0; i < len(s); i++ {
+		if op == And {
+			clear(res[len(s):]) // bytes past the end of s are 0
+		}
+		i := 0
+		for ; i+8 <= len(s); i += 8 {
+			w, v := binary.LittleEndian.Uint64(res[i:]), loadLE64(s, i)
+			switch op {
+			case And:
+				w &= v
+			case Or:
+				w |= v
+			case Xor:
+				w ^= v
+			}
+			binary.LittleEndian.PutUint64(res[i:], w)
+		}
+		for ; i < len(s); i++ {
+			switch op {
+			case And:
 				res[i] &= s[i]
-			}
-			clear(res[len(s):])
-		case Or:
-			for i := 0; i < len(s); i++ {
+			case Or:
 				res[i] |= s[i]
-			}
-		case Xor:
-			for i := 0; i < len(s); i++ {
+			case Xor:
 				res[i] ^= s[i]
 			}
 		}
 	}
 	return res
+}
+
+// loadLE64 reads 8 bytes of s from i in machine-friendly order, for
+// operations where bit order does not matter.
+func loadLE64(s string, i int) uint64 {
+	_ = s[i+7]
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 |
+		uint64(s[i+3])<<24 | uint64(s[i+4])<<32 | uint64(s[i+5])<<40 |
+		uint64(s[i+6])<<48 | uint64(s[i+7])<<56
 }

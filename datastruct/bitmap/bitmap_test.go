@@ -179,3 +179,77 @@ func TestApply(t *testing.T) {
 		}
 	}
 }
+
+func naiveApply(op Op, srcs []string) []byte {
+	n := 0
+	for _, s := range srcs {
+		n = max(n, len(s))
+	}
+	if n == 0 {
+		return nil
+	}
+	res := make([]byte, n)
+	for i := range res {
+		at := func(s string) byte {
+			if i < len(s) {
+				return s[i]
+			}
+			return 0
+		}
+		acc := at(srcs[0])
+		if op == Not {
+			acc = ^acc
+		}
+		for _, s := range srcs[1:] {
+			switch op {
+			case And:
+				acc &= at(s)
+			case Or:
+				acc |= at(s)
+			case Xor:
+				acc ^= at(s)
+			}
+		}
+		res[i] = acc
+	}
+	return res
+}
+
+func TestApplyRandom(t *testing.T) {
+	seed := rand.Int63()
+	t.Logf("seed %d", seed)
+	r := rand.New(rand.NewSource(seed))
+	for n := 0; n < 3000; n++ {
+		op := Op(r.Intn(4))
+		k := 1
+		if op != Not {
+			k = r.Intn(4) + 1
+		}
+		srcs := make([]string, k)
+		for j := range srcs {
+			b := make([]byte, r.Intn(40))
+			r.Read(b)
+			srcs[j] = string(b)
+		}
+		got, want := Apply(op, srcs), naiveApply(op, srcs)
+		if string(got) != string(want) || (got == nil) != (want == nil) {
+			t.Fatalf("seed %d: Apply(%d, %x) = %x, want %x", seed, op, srcs, got, want)
+		}
+	}
+}
+
+func BenchmarkApplyXor1MB(b *testing.B) {
+	a, c := string(make([]byte, 1<<20)), string(make([]byte, 1<<20))
+	b.SetBytes(1 << 20)
+	for i := 0; i < b.N; i++ {
+		Apply(Xor, []string{a, c})
+	}
+}
+
+func BenchmarkPopCount1MB(b *testing.B) {
+	s := string(make([]byte, 1<<20))
+	b.SetBytes(1 << 20)
+	for i := 0; i < b.N; i++ {
+		PopCount(s)
+	}
+}
