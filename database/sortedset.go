@@ -1033,8 +1033,10 @@ type zsetSource struct {
 	z       *sortedset.SortedSet
 	members []string // a plain set's members
 	isSet   bool
-	weight  float64
-	id      any // the input object, to spot a key given twice
+	// contains tests a plain set's membership when its structure can.
+	contains func(string) bool
+	weight   float64
+	id       any // the input object, to spot a key given twice
 }
 
 func (s *zsetSource) len() int {
@@ -1060,6 +1062,9 @@ func (s *zsetSource) each(fn func(member string, score float64)) {
 func (s *zsetSource) find(member string) (float64, bool) {
 	if s.z != nil {
 		return s.z.Score(member)
+	}
+	if s.contains != nil {
+		return 1, s.contains(member)
 	}
 	if s.isSet {
 		if i := sort.SearchStrings(s.members, member); i < len(s.members) && s.members[i] == member {
@@ -1165,6 +1170,9 @@ func zsetOpGeneric(db *DB, c resp.Connection, args [][]byte, dst []byte, numIdx 
 				return reply.WrongType
 			}
 			src[i].members, src[i].isSet, src[i].id = m, true, e
+			if cs, ok := e.Obj.(interface{ Contains(string) bool }); ok {
+				src[i].contains = cs.Contains
+			}
 		default:
 			return reply.WrongType
 		}
