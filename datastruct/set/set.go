@@ -25,6 +25,17 @@ type Set struct {
 	members []string
 	index   map[string]int
 	big     bool
+	// ver counts additions to the hash table; scanIdx is its members
+	// sorted by hash as of version scanVer (see Scan).
+	ver       uint64
+	scanVer   uint64
+	scanBuilt bool
+	scanIdx   []scanEntry
+}
+
+type scanEntry struct {
+	h uint64
+	m string
 }
 
 // New returns an empty set in the intset encoding.
@@ -102,6 +113,7 @@ func (s *Set) convert() {
 		s.members = append(s.members, m)
 	}
 	s.ints = nil
+	s.ver++
 }
 
 // Add inserts member and reports whether it was new. maxInts is
@@ -127,6 +139,7 @@ func (s *Set) Add(member string, maxInts int) bool {
 	}
 	s.index[member] = len(s.members)
 	s.members = append(s.members, member)
+	s.ver++
 	return true
 }
 
@@ -288,27 +301,38 @@ func Hash(member string) uint64 { return maphash.String(scanSeed, member) }
 // cursor, in hash order (never splitting members of equal hash), and the
 // cursor to continue from, 0 when the scan is over. Members present for
 // the whole of a scan are returned at least once whatever else changes.
+//
+// The hash order comes from an index sorted by hash, rebuilt only when
+// members were added since it was made (members removed since are
+// skipped): every member present for a whole scan is in any index made
+// during it, so a call costs O(log n + count) while the set only shrinks
+// or stays.
 func (s *Set) Scan(cursor uint64, count int) ([]string, uint64) {
-	type mh struct {
-		m string
-		h uint64
+	if !s.big {
+		return s.Members(), 0
 	}
-	var all []mh
-	s.ForEach(func(m string) bool {
-		if h := Hash(m); h >= cursor {
-			all = append(all, mh{m, h})
+	if !s.scanBuilt || s.scanVer != s.ver || len(s.scanIdx) > 2*len(s.members)+16 {
+		idx := s.scanIdx[:0]
+		for _, m := range s.members {
+			idx = append(idx, scanEntry{Hash(m), m})
 		}
-		return true
-	})
-	sort.Slice(all, func(i, j int) bool { return all[i].h < all[j].h })
-	var out []string
-	n := 0
-	for n < len(all) && (n < count || (n > 0 && all[n].h == all[n-1].h)) {
-		out = append(out, all[n].m)
-		n++
+		sort.Slice(idx, func(i, j int) bool { return idx[i].h < idx[j].h })
+		s.scanIdx, s.scanVer, s.scanBuilt = idx, s.ver, true
 	}
-	if n < len(all) {
-		return out, all[n].h
+	idx := s.scanIdx
+	i := sort.Search(len(idx), func(i int) bool { return idx[i].h >= cursor })
+	var out []string
+	var last uint64
+	for ; i < len(idx); i++ {
+		e := idx[i]
+		if len(out) >= count && e.h != last {
+			return out, e.h
+		}
+		if _, ok := s.index[e.m]; !ok {
+			continue
+		}
+		out = append(out, e.m)
+		last = e.h
 	}
 	return out, 0
 }

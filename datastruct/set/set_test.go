@@ -234,3 +234,52 @@ func TestMemoryUsageGrows(t *testing.T) {
 		t.Fatal("hash table smaller than the intset")
 	}
 }
+
+// TestScanWhileShrinking uses one hash index for the whole scan: removed
+// members must not come back, the others must all come.
+func TestScanWhileShrinking(t *testing.T) {
+	s := New()
+	for i := 0; i < 500; i++ {
+		s.Add("k"+strconv.Itoa(i), 512)
+	}
+	seen := map[string]bool{}
+	removed := map[string]bool{}
+	cursor, calls := uint64(0), 0
+	r := rand.New(rand.NewPCG(1, 2))
+	for {
+		var got []string
+		got, cursor = s.Scan(cursor, 5)
+		calls++
+		for _, m := range got {
+			if removed[m] {
+				t.Fatalf("removed %q returned", m)
+			}
+			seen[m] = true
+		}
+		for j := 0; j < 2 && s.Len() > 100; j++ {
+			m := s.RemoveAt(r.IntN(s.Len()))
+			removed[m] = true
+		}
+		if cursor == 0 {
+			break
+		}
+		if calls > 1000 {
+			t.Fatal("scan does not end")
+		}
+	}
+	for i := 0; i < 500; i++ {
+		m := "k" + strconv.Itoa(i)
+		if !removed[m] && !seen[m] {
+			t.Fatalf("%s missed", m)
+		}
+	}
+	if s.scanVer != s.ver || !s.scanBuilt {
+		t.Fatal("index rebuilt or never built")
+	}
+	ints := New()
+	ints.Add("2", 512)
+	ints.Add("1", 512)
+	if got, next := ints.Scan(12345, 1); !slices.Equal(got, []string{"1", "2"}) || next != 0 {
+		t.Fatalf("intset scan %q %d", got, next)
+	}
+}
