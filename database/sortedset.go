@@ -70,9 +70,9 @@ func zsetNumKeys(idx int, dst bool) KeysFunc {
 		if !ok || n < 1 {
 			return out
 		}
-		end := int64(len(args))
-		if int64(idx)+1+n < end {
-			end = int64(idx) + 1 + n
+		end := len(args)
+		if n < int64(end-idx-1) {
+			end = idx + 1 + int(n)
 		}
 		return append(out, args[idx+1:end]...)
 	}
@@ -689,7 +689,12 @@ func zrangeGeneric(db *DB, c resp.Connection, args [][]byte, start int, store bo
 	if !store {
 		return zsetElems(els, withScores, c.Protocol() == 3)
 	}
+	// Redis creates the destination from the length it knows (rank
+	// ranges only), then converts as members are added.
 	dst := sortedset.New()
+	if entries, _ := zsetLimits(); kind == zrangeRank && int64(len(els)) > entries {
+		dst = sortedset.NewSkiplist()
+	}
 	for _, e := range els {
 		zsetAdd(dst, e.Member, e.Score)
 	}
@@ -889,6 +894,9 @@ func execZMPop(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	numkeys, ok := utils.ParseInt(args[1])
 	if !ok || numkeys < 1 {
 		return reply.Err("numkeys should be greater than 0")
+	}
+	if numkeys >= int64(len(args)) {
+		return reply.SyntaxErr
 	}
 	whereIdx := 1 + numkeys + 1
 	if whereIdx >= int64(len(args)) {
