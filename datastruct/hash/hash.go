@@ -1,0 +1,353 @@
+// Package hash is the value of a Redis hash: a small form that keeps
+// field/value pairs in insertion order (Redis's listpack) and a big form, a
+// chained hash table whose buckets can be scanned with a reverse-binary
+// cursor (Redis's dict). The caller decides when to convert; conversion is
+// one-way.
+package hash
+
+import (
+	"hash/maphash"
+	"math/bits"
+	"math/rand/v2"
+)
+
+var seed = maphash.MakeSeed()
+
+// Hash maps fields to values. The zero value is not usable; call New.
+type Hash struct {
+	// small form (table == nil): parallel slices in insertion order
+	fields []string
+	values []string
+	table  *table
+}
+
+// New returns an empty hash in the small form.
+func New() *Hash { return &Hash{} }
+
+// IsSmall reports whether the hash is still in the small (listpack) form.
+func (h *Hash) IsSmall() bool { return h.table == nil }
+
+// Encoding is the name OBJECT ENCODING reports.
+func (h *Hash) Encoding() string {
+	if h.table == nil {
+		return "listpack"
+	}
+	return "hashtable"
+}
+
+// Len is the number of fields.
+func (h *Hash) Len() int {
+	if h.table == nil {
+		return len(h.fields)
+	}
+	return h.table.used
+}
+
+// Convert turns a small hash into the big form; a big one is unchanged.
+func (h *Hash) Convert() {
+	if h.table != nil {
+		return
+	}
+	t := newTable(len(h.fields))
+	for i, f := range h.fields {
+		t.set(f, h.values[i])
+	}
+	h.table = t
+	h.fields, h.values = nil, nil
+}
+
+func (h *Hash) smallIndex(field []byte) int {
+	for i, f := range h.fields {
+		if f == string(field) {
+			return i
+		}
+	}
+	return -1
+}
+
+// Get returns the value of field.
+func (h *Hash) Get(field []byte) (string, bool) {
+	if h.table == nil {
+		if i := h.smallIndex(field); i >= 0 {
+			return h.values[i], true
+		}
+		return "", false
+	}
+	if e := h.table.find(field); e != nil {
+		return e.val, true
+	}
+	return "", false
+}
+
+// Set stores value under field (copying field when it is new) and reports
+// whether the field is new. A field already present keeps its position.
+func (h *Hash) Set(field []byte, value string) bool {
+	if h.table == nil {
+		if i := h.smallIndex(field); i >= 0 {
+			h.values[i] = value
+			return false
+		}
+		h.fields = append(h.fields, string(field))
+		h.values = append(h.values, value)
+		return true
+	}
+	if e := h.table.find(field); e != nil {
+		e.val = value
+		return false
+	}
+	h.table.set(string(field), value)
+	return true
+}
+
+// Delete removes field and reports whether it was there.
+func (h *Hash) Delete(field []byte) bool {
+	if h.table == nil {
+		i := h.smallIndex(field)
+		if i < 0 {
+			return false
+		}
+		n := len(h.fields) - 1
+		copy(h.fields[i:], h.fields[i+1:])
+		copy(h.values[i:], h.values[i+1:])
+		h.fields[n], h.values[n] = "", ""
+		h.fields, h.values = h.fields[:n], h.values[:n]
+		return true
+	}
+	return h.table.remove(field)
+}
+
+// ForEach calls fn for every pair (insertion order in the small form) until
+// fn returns false. fn must not modify the hash.
+func (h *Hash) ForEach(fn func(field, value string) bool) {
+	if h.table == nil {
+		for i, f := range h.fields {
+			if !fn(f, h.values[i]) {
+				return
+			}
+		}
+		return
+	}
+	for _, e := range h.table.buckets {
+		for ; e != nil; e = e.next {
+			if !fn(e.key, e.val) {
+				return
+			}
+		}
+	}
+}
+
+// Copy returns a deep copy (a *Hash) in the same form.
+func (h *Hash) Copy() any {
+	c := &Hash{}
+	if h.table == nil {
+		c.fields = append([]string(nil), h.fields...)
+		c.values = append([]string(nil), h.values...)
+		return c
+	}
+	c.table = newTable(h.table.used)
+	h.ForEach(func(f, v string) bool {
+		c.table.set(f, v)
+		return true
+	})
+	return c
+}
+
+// Random returns a random pair of a non-empty hash.
+func (h *Hash) Random() (field, value string) {
+	if h.table == nil {
+		i := rand.IntN(len(h.fields))
+		return h.fields[i], h.values[i]
+	}
+	return h.table.random()
+}
+
+// Scan calls fn for the pairs of one step of a cursor scan and returns the
+// cursor to continue from, 0 when the scan is complete. A small hash is
+// returned whole. A big one visits buckets in reverse-binary order until
+// count pairs were seen or 10*count buckets visited, so a field present
+// for the whole scan is returned at least once whatever is added or
+// removed (and the table resized) between calls.
+func (h *Hash) Scan(cursor uint64, count int, fn func(field, value string)) uint64 {
+	if h.table == nil {
+		h.ForEach(func(f, v string) bool {
+			fn(f, v)
+			return true
+		})
+		return 0
+	}
+	seen := 0
+	for iter := 0; iter < count*10; iter++ {
+		cursor = h.table.scanBucket(cursor, func(e *entry) {
+			fn(e.key, e.val)
+			seen++
+		})
+		if cursor == 0 || seen >= count {
+			break
+		}
+	}
+	return cursor
+}
+
+// MemoryUsage estimates the bytes Redis would use for the value: the
+// listpack's bytes in the small form; the dict, its entries and sds
+// strings in the big form (sampling at most samples fields, 0 = all).
+func (h *Hash) MemoryUsage(samples int64) int64 {
+	if h.table == nil {
+		n := int64(7) // listpack header and end byte
+		for i, f := range h.fields {
+			n += lpEntrySize(len(f)) + lpEntrySize(len(h.values[i]))
+		}
+		return n
+	}
+	total := int64(56 + 8*len(h.table.buckets))
+	var sum, seen int64
+	h.ForEach(func(f, v string) bool {
+		sum += 24 + sdsSize(len(f)) + sdsSize(len(v))
+		seen++
+		return samples <= 0 || seen < samples
+	})
+	if seen > 0 {
+		total += sum / seen * int64(h.table.used)
+	}
+	return total
+}
+
+func lpEntrySize(n int) int64 {
+	switch {
+	case n < 64:
+		return int64(n) + 2
+	case n < 4096:
+		return int64(n) + 4
+	}
+	return int64(n) + 10
+}
+
+func sdsSize(n int) int64 {
+	switch {
+	case n < 32:
+		return int64(n) + 2
+	case n < 256:
+		return int64(n) + 4
+	case n < 65536:
+		return int64(n) + 6
+	}
+	return int64(n) + 10
+}
+
+// ---- the big form ----
+
+type entry struct {
+	key, val string
+	next     *entry
+}
+
+type table struct {
+	buckets []*entry // len is a power of two
+	used    int
+}
+
+const minBuckets = 4
+
+func newTable(n int) *table {
+	size := minBuckets
+	for size < n {
+		size <<= 1
+	}
+	return &table{buckets: make([]*entry, size)}
+}
+
+func (t *table) find(key []byte) *entry {
+	h := maphash.Bytes(seed, key)
+	for e := t.buckets[h&uint64(len(t.buckets)-1)]; e != nil; e = e.next {
+		if e.key == string(key) {
+			return e
+		}
+	}
+	return nil
+}
+
+// set adds key, which must not be present.
+func (t *table) set(key, val string) {
+	if t.used >= len(t.buckets) {
+		t.resize(len(t.buckets) * 2)
+	}
+	i := maphash.String(seed, key) & uint64(len(t.buckets)-1)
+	t.buckets[i] = &entry{key: key, val: val, next: t.buckets[i]}
+	t.used++
+}
+
+func (t *table) remove(key []byte) bool {
+	h := maphash.Bytes(seed, key)
+	p := &t.buckets[h&uint64(len(t.buckets)-1)]
+	for e := *p; e != nil; p, e = &e.next, e.next {
+		if e.key == string(key) {
+			*p = e.next
+			t.used--
+			// shrink below 10% fill, as Redis does
+			if len(t.buckets) > minBuckets && t.used*10 < len(t.buckets) {
+				size := minBuckets
+				for size < t.used {
+					size <<= 1
+				}
+				t.resize(size)
+			}
+			return true
+		}
+	}
+	return false
+}
+
+func (t *table) resize(size int) {
+	nb := make([]*entry, size)
+	mask := uint64(size - 1)
+	for _, e := range t.buckets {
+		for e != nil {
+			next := e.next
+			i := maphash.String(seed, e.key) & mask
+			e.next = nb[i]
+			nb[i] = e
+			e = next
+		}
+	}
+	t.buckets = nb
+}
+
+// scanBucket visits the bucket cursor designates and returns the next
+// cursor: the bucket index with its bits reversed is incremented, so a
+// table that grows or shrinks between calls is still fully covered.
+func (t *table) scanBucket(cursor uint64, fn func(*entry)) uint64 {
+	mask := uint64(len(t.buckets) - 1)
+	for e := t.buckets[cursor&mask]; e != nil; e = e.next {
+		fn(e)
+	}
+	cursor |= ^mask
+	cursor = bits.Reverse64(bits.Reverse64(cursor) + 1)
+	return cursor
+}
+
+// random picks a non-empty bucket, then a pair of its chain, with
+// rejection so that every pair is equally likely.
+func (t *table) random() (string, string) {
+	maxChain := 1
+	for {
+		e := t.buckets[rand.IntN(len(t.buckets))]
+		if e == nil {
+			continue
+		}
+		n := 0
+		for x := e; x != nil; x = x.next {
+			n++
+		}
+		if n > maxChain {
+			maxChain = n
+		}
+		k := rand.IntN(maxChain)
+		if k >= n {
+			continue
+		}
+		for ; k > 0; k-- {
+			e = e.next
+		}
+		return e.key, e.val
+	}
+}
