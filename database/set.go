@@ -33,6 +33,9 @@ func init() {
 	register("sdiff", execSDiff, -2, "readonly", 1, -1, 1)
 	register("sdiffstore", execSDiffStore, -3, "write denyoom", 1, -1, 1)
 	register("sscan", execSScan, -3, "readonly", 1, 1, 1)
+
+	set.Malloc = mallocSize
+	set.MemberSize = func(m string) int64 { return mallocSize(sdsHeader(len(m)) + int64(len(m)) + 1) }
 }
 
 // setMaxIntsetEntries is set-max-intset-entries.

@@ -259,9 +259,18 @@ func (s *Set) Copy() any {
 	return c
 }
 
-// MemoryUsage estimates the bytes of the structure as Redis would hold it:
-// an intset's header and integers of the width its range needs, or a
-// dict's table and entries with sampled member sizes.
+// Malloc is the allocator's size for a request of n bytes, and MemberSize
+// the allocation of one member string as Redis holds it; the server sets
+// both to Redis's figures (jemalloc size classes, sds headers).
+var (
+	Malloc     = func(n int64) int64 { return n }
+	MemberSize = func(member string) int64 { return int64(len(member)) + 3 }
+)
+
+// MemoryUsage is the size Redis's MEMORY USAGE gives the structure, less
+// the object header: an intset's header and integers of the width its
+// range needs, or a dict's table and entries with the member sizes
+// averaged over the first samples members.
 func (s *Set) MemoryUsage(samples int64) int64 {
 	if !s.big {
 		width := int64(2)
@@ -273,23 +282,24 @@ func (s *Set) MemoryUsage(samples int64) int64 {
 				width = 4
 			}
 		}
-		return 8 + width*int64(len(s.ints))
+		return Malloc(8 + width*int64(len(s.ints)))
 	}
+	const dictSize, entrySize = 56, 24
 	n := int64(len(s.members))
 	slots := int64(4)
 	for slots < n {
 		slots <<= 1
 	}
+	size := int64(dictSize + 8*slots)
 	var sampled, bytes int64
 	for i := 0; i < len(s.members) && sampled < samples; i++ {
-		bytes += int64(len(s.members[i])) + 4
+		bytes += entrySize + MemberSize(s.members[i])
 		sampled++
 	}
-	avg := int64(0)
 	if sampled > 0 {
-		avg = bytes / sampled
+		size += int64(float64(bytes) / float64(sampled) * float64(n))
 	}
-	return 96 + 8*slots + n*(24+avg)
+	return size
 }
 
 var scanSeed = maphash.MakeSeed()
