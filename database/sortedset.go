@@ -891,46 +891,77 @@ func zpopMinMax(db *DB, c resp.Connection, args [][]byte, max bool) resp.Reply {
 }
 
 func execZMPop(db *DB, c resp.Connection, args [][]byte) resp.Reply {
-	numkeys, ok := utils.ParseInt(args[1])
+	keys, max, count, errR := zsetMPopArgs(args, 1)
+	if errR != nil {
+		return errR
+	}
+	if r := zsetMPopFrom(db, keys, max, count, true, nil); r != nil {
+		return r
+	}
+	return reply.NullArray
+}
+
+// zsetPopWord is the command a pop is propagated as.
+func zsetPopWord(max bool) []byte {
+	if max {
+		return []byte("ZPOPMAX")
+	}
+	return []byte("ZPOPMIN")
+}
+
+// zsetMPopArgs parses ZMPOP's arguments from numkeys at args[idx].
+func zsetMPopArgs(args [][]byte, idx int) (keys [][]byte, max bool, count int64, errR resp.Reply) {
+	numkeys, ok := utils.ParseInt(args[idx])
 	if !ok || numkeys < 1 {
-		return reply.Err("numkeys should be greater than 0")
+		return nil, false, 0, reply.Err("numkeys should be greater than 0")
 	}
 	if numkeys >= int64(len(args)) {
-		return reply.SyntaxErr
+		return nil, false, 0, reply.SyntaxErr
 	}
-	whereIdx := 1 + numkeys + 1
+	whereIdx := int64(idx) + numkeys + 1
 	if whereIdx >= int64(len(args)) {
-		return reply.SyntaxErr
+		return nil, false, 0, reply.SyntaxErr
 	}
-	var max bool
 	switch {
 	case isOpt(args[whereIdx], "MIN"):
 	case isOpt(args[whereIdx], "MAX"):
 		max = true
 	default:
-		return reply.SyntaxErr
+		return nil, false, 0, reply.SyntaxErr
 	}
-	count := int64(-1)
+	count = -1
 	for j := whereIdx + 1; j < int64(len(args)); j++ {
 		more := int64(len(args)) - 1 - j
 		if count == -1 && isOpt(args[j], "COUNT") && more > 0 {
 			j++
 			n, ok := utils.ParseInt(args[j])
 			if !ok || n < 1 {
-				return reply.Err("count should be greater than 0")
+				return nil, false, 0, reply.Err("count should be greater than 0")
 			}
 			count = n
 		} else {
-			return reply.SyntaxErr
+			return nil, false, 0, reply.SyntaxErr
 		}
 	}
 	if count == -1 {
 		count = 1
 	}
-	for _, key := range args[2:whereIdx] {
+	return args[idx+1 : whereIdx], max, count, nil
+}
+
+// zsetMPopFrom pops from the first non-empty key (for which eligible
+// holds, when set), answering ZMPOP's reply; nil when none can serve.
+func zsetMPopFrom(db *DB, keys [][]byte, max bool, count int64, first bool, eligible func([]byte) bool) resp.Reply {
+	for _, key := range keys {
+		if eligible != nil && !eligible(key) {
+			continue
+		}
 		z, errR := db.zsetWrite(key)
 		if errR != nil {
-			return errR
+			if first {
+				return errR
+			}
+			continue
 		}
 		if z == nil {
 			continue
@@ -938,14 +969,10 @@ func execZMPop(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		els := zsetPop(z, count, max)
 		db.zsetDeleteIfEmpty(key, z)
 		db.signalModified(key)
-		name := "ZPOPMIN"
-		if max {
-			name = "ZPOPMAX"
-		}
-		db.propagate([][]byte{[]byte(name), []byte(string(key)), strconv.AppendInt(nil, count, 10)})
+		db.propagate([][]byte{zsetPopWord(max), []byte(string(key)), strconv.AppendInt(nil, count, 10)})
 		return reply.Array{reply.BulkStr(string(key)), zsetElems(els, true, true)}
 	}
-	return reply.NullArray
+	return nil
 }
 
 // ---- ZRANDMEMBER ----
