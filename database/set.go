@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
+	"sync/atomic"
 
 	"goredis/config"
 	"goredis/datastruct/set"
@@ -38,18 +39,31 @@ func init() {
 	set.MemberSize = func(m string) int64 { return mallocSize(sdsHeader(len(m)) + int64(len(m)) + 1) }
 }
 
-// setMaxIntsetEntries is set-max-intset-entries.
+// setMaxIntsetEntries is set-max-intset-entries, read once per config
+// snapshot.
 func setMaxIntsetEntries() int {
-	v, _ := config.Get().Param("set-max-intset-entries")
+	cfg := config.Get()
+	if c := setMaxCache.Load(); c != nil && c.cfg == cfg {
+		return c.n
+	}
+	v, _ := cfg.Param("set-max-intset-entries")
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil {
-		return 512
+		n = 512
 	}
 	if n > math.MaxInt32 {
 		n = math.MaxInt32
 	}
+	setMaxCache.Store(&setMaxCached{cfg, int(n)})
 	return int(n)
 }
+
+type setMaxCached struct {
+	cfg *config.Config
+	n   int
+}
+
+var setMaxCache atomic.Pointer[setMaxCached]
 
 // setReply is an array of members: a RESP3 set when asSet.
 type setReply struct {
