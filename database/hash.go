@@ -152,6 +152,8 @@ func execHSet(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	}
 	db.signalModified(key)
 	db.propagate(args)
+	// Redis counts one change per pair (dirty += pairs).
+	db.srv.stats.dirty.Add(int64(len(args)/2 - 2))
 	if args[0][1]|0x20 == 's' {
 		return reply.Int(created)
 	}
@@ -228,6 +230,7 @@ func execHDel(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if deleted > 0 {
 		db.signalModified(key)
 		db.propagate(args)
+		db.srv.stats.dirty.Add(int64(deleted - 1)) // Redis: dirty += deleted
 	}
 	return reply.Int(deleted)
 }

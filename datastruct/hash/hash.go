@@ -244,6 +244,9 @@ type entry struct {
 type table struct {
 	buckets []*entry // len is a power of two
 	used    int
+	// maxChain bounds the longest chain (exact after a resize, raised by
+	// inserts, not lowered by deletes): random picks reject against it.
+	maxChain int
 }
 
 const minBuckets = 4
@@ -274,6 +277,15 @@ func (t *table) set(key, val string) {
 	i := maphash.String(seed, key) & uint64(len(t.buckets)-1)
 	t.buckets[i] = &entry{key: key, val: val, next: t.buckets[i]}
 	t.used++
+	t.maxChain = max(t.maxChain, chainLen(t.buckets[i]))
+}
+
+func chainLen(e *entry) int {
+	n := 0
+	for ; e != nil; e = e.next {
+		n++
+	}
+	return n
 }
 
 func (t *table) remove(key []byte) bool {
@@ -310,6 +322,10 @@ func (t *table) resize(size int) {
 		}
 	}
 	t.buckets = nb
+	t.maxChain = 0
+	for _, e := range nb {
+		t.maxChain = max(t.maxChain, chainLen(e))
+	}
 }
 
 // scanBucket visits the bucket cursor designates and returns the next
@@ -325,29 +341,16 @@ func (t *table) scanBucket(cursor uint64, fn func(*entry)) uint64 {
 	return cursor
 }
 
-// random picks a non-empty bucket, then a pair of its chain, with
-// rejection so that every pair is equally likely.
+// random picks a bucket and a position below maxChain, retrying until
+// the position holds a pair, so every pair is equally likely.
 func (t *table) random() (string, string) {
-	maxChain := 1
 	for {
 		e := t.buckets[rand.IntN(len(t.buckets))]
-		if e == nil {
-			continue
-		}
-		n := 0
-		for x := e; x != nil; x = x.next {
-			n++
-		}
-		if n > maxChain {
-			maxChain = n
-		}
-		k := rand.IntN(maxChain)
-		if k >= n {
-			continue
-		}
-		for ; k > 0; k-- {
+		for k := rand.IntN(t.maxChain); e != nil && k > 0; k-- {
 			e = e.next
 		}
-		return e.key, e.val
+		if e != nil {
+			return e.key, e.val
+		}
 	}
 }
