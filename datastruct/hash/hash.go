@@ -7,8 +7,10 @@ package hash
 
 import (
 	"hash/maphash"
+	"math"
 	"math/bits"
 	"math/rand/v2"
+	"strconv"
 )
 
 var seed = maphash.MakeSeed()
@@ -188,50 +190,105 @@ func (h *Hash) Scan(cursor uint64, count int, fn func(field, value string)) uint
 	return cursor
 }
 
-// MemoryUsage estimates the bytes Redis would use for the value: the
-// listpack's bytes in the small form; the dict, its entries and sds
-// strings in the big form (sampling at most samples fields, 0 = all).
+// MemoryUsage estimates the bytes Redis 7.0 (jemalloc) would use for the
+// value, as its MEMORY USAGE does: the listpack's allocation in the small
+// form; the dict, its bucket array and, from samples fields (0 = all),
+// the average entry with its sds field and value times the length in the
+// big form.
 func (h *Hash) MemoryUsage(samples int64) int64 {
 	if h.table == nil {
 		n := int64(7) // listpack header and end byte
 		for i, f := range h.fields {
-			n += lpEntrySize(len(f)) + lpEntrySize(len(h.values[i]))
+			n += lpEntrySize(f) + lpEntrySize(h.values[i])
 		}
-		return n
+		return mallocSize(n)
 	}
-	total := int64(56 + 8*len(h.table.buckets))
+	const dictSize, dictEntrySize = 56, 24
+	total := int64(dictSize + 8*len(h.table.buckets))
 	var sum, seen int64
 	h.ForEach(func(f, v string) bool {
-		sum += 24 + sdsSize(len(f)) + sdsSize(len(v))
+		sum += dictEntrySize + sdsAlloc(len(f)) + sdsAlloc(len(v))
 		seen++
 		return samples <= 0 || seen < samples
 	})
 	if seen > 0 {
-		total += sum / seen * int64(h.table.used)
+		total += int64(float64(sum) / float64(seen) * float64(h.table.used))
 	}
 	return total
 }
 
-func lpEntrySize(n int) int64 {
-	switch {
-	case n < 64:
-		return int64(n) + 2
-	case n < 4096:
-		return int64(n) + 4
+// lpEntrySize is the bytes a listpack entry holding s takes: integer
+// encodings for canonical integers, else a string header, plus the
+// back-length.
+func lpEntrySize(s string) int64 {
+	var n int64
+	if v, err := strconv.ParseInt(s, 10, 64); err == nil && strconv.FormatInt(v, 10) == s {
+		switch {
+		case v >= 0 && v <= 127:
+			n = 1
+		case v >= -4096 && v <= 4095:
+			n = 2
+		case v >= -32768 && v <= 32767:
+			n = 3
+		case v >= -8388608 && v <= 8388607:
+			n = 4
+		case v >= math.MinInt32 && v <= math.MaxInt32:
+			n = 5
+		default:
+			n = 9
+		}
+	} else {
+		l := int64(len(s))
+		switch {
+		case l < 64:
+			n = 1 + l
+		case l < 4096:
+			n = 2 + l
+		default:
+			n = 5 + l
+		}
 	}
-	return int64(n) + 10
+	switch {
+	case n <= 127:
+		return n + 1
+	case n < 16383:
+		return n + 2
+	case n < 2097151:
+		return n + 3
+	case n < 268435455:
+		return n + 4
+	}
+	return n + 5
 }
 
-func sdsSize(n int) int64 {
+// sdsAlloc is the allocation of an sds string of n bytes made by sdsnewlen.
+func sdsAlloc(n int) int64 {
+	hdr := int64(17)
 	switch {
-	case n < 32:
-		return int64(n) + 2
+	case n > 0 && n < 32:
+		hdr = 1
 	case n < 256:
-		return int64(n) + 4
+		hdr = 3
 	case n < 65536:
-		return int64(n) + 6
+		hdr = 5
+	case uint64(n) < 1<<32:
+		hdr = 9
 	}
-	return int64(n) + 10
+	return mallocSize(hdr + int64(n) + 1)
+}
+
+// mallocSize rounds a request up to its jemalloc size class: 8, then
+// multiples of 16 up to 128, then four classes per doubling.
+func mallocSize(n int64) int64 {
+	switch {
+	case n <= 8:
+		return 8
+	case n <= 128:
+		return (n + 15) &^ 15
+	}
+	shift := 63 - bits.LeadingZeros64(uint64(n-1))
+	step := int64(1) << (shift - 2)
+	return (n + step - 1) &^ (step - 1)
 }
 
 // ---- the big form ----
