@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
+	"sync/atomic"
 
 	"goredis/config"
 	"goredis/datastruct/hash"
@@ -48,10 +49,23 @@ var (
 	hashEmptyScanReply = reply.Array{reply.BulkStr("0"), reply.Array{}}
 )
 
+// hashLimitsCache holds hash-max-listpack-entries and -value as read
+// from one config snapshot (snapshots are immutable, so a pointer
+// comparison tells whether they may have changed).
+type hashLimitsCache struct {
+	cfg            *config.Config
+	entries, value int
+}
+
+var hashLimitsLast atomic.Pointer[hashLimitsCache]
+
 // hashLimits are hash-max-listpack-entries and hash-max-listpack-value.
 func hashLimits() (entries, value int) {
-	entries, value = 512, 64
 	cfg := config.Get()
+	if c := hashLimitsLast.Load(); c != nil && c.cfg == cfg {
+		return c.entries, c.value
+	}
+	entries, value = 512, 64
 	if s, ok := cfg.Param("hash-max-listpack-entries"); ok {
 		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 			entries = int(min(n, math.MaxInt32))
@@ -62,6 +76,7 @@ func hashLimits() (entries, value int) {
 			value = int(min(n, math.MaxInt32))
 		}
 	}
+	hashLimitsLast.Store(&hashLimitsCache{cfg, entries, value})
 	return entries, value
 }
 
@@ -480,6 +495,18 @@ func hashRandom(h *hash.Hash, l int64, withValues bool) (fields, values []string
 		h.ForEach(func(f, v string) bool {
 			add(f, v)
 			return true
+		})
+	case h.IsSmall():
+		// Redis samples a listpack in its order: a random subset of
+		// l fields, in insertion order (selection sampling).
+		need, left := l, size
+		h.ForEach(func(f, v string) bool {
+			if rand.Int64N(left) < need {
+				add(f, v)
+				need--
+			}
+			left--
+			return need > 0
 		})
 	case l*3 > size:
 		// Few to leave out: shuffle all and keep the first l.

@@ -274,3 +274,29 @@ func TestHashCommandsAgainstModel(t *testing.T) {
 		}
 	}
 }
+
+// TestHRandFieldListpackOrder: distinct picks from a listpack hash come in
+// insertion order, as Redis samples a listpack, and every field is as
+// likely to be picked.
+func TestHRandFieldListpackOrder(t *testing.T) {
+	srv, c := strServer(t)
+	hashFill(t, srv, c, "h", 10)
+	picked := map[string]int{}
+	for i := 0; i < 3000; i++ {
+		p := hashDo(srv, c, "HRANDFIELD", "h", "3").(hashPairs)
+		last := -1
+		for _, f := range p.fields {
+			n, _ := strconv.Atoi(f[1:])
+			if n <= last {
+				t.Fatalf("picks %q not in insertion order", p.fields)
+			}
+			last = n
+			picked[f]++
+		}
+	}
+	for i := 0; i < 10; i++ {
+		if n := picked["f"+strconv.Itoa(i)]; n < 700 || n > 1100 { // mean 900
+			t.Fatalf("f%d picked %d times in 3000 draws of 3", i, n)
+		}
+	}
+}
