@@ -22,30 +22,45 @@ func init() {
 	register("geohash", execGeoHash, -2, "readonly", 1, 1, 1)
 	register("geosearch", execGeoSearch, -7, "readonly", 1, 1, 1)
 	register("geosearchstore", execGeoSearchStore, -8, "write denyoom", 1, 2, 1)
-	register("georadius", execGeoRadius, -6, "write denyoom movablekeys", 1, 1, 1).withKeys(geoRadiusKeys)
-	register("georadiusbymember", execGeoRadiusByMember, -5, "write denyoom movablekeys", 1, 1, 1).withKeys(geoRadiusKeys)
+	register("georadius", execGeoRadius, -6, "write denyoom movablekeys", 1, 1, 1).withKeys(geoRadiusKeys(6))
+	register("georadiusbymember", execGeoRadiusByMember, -5, "write denyoom movablekeys", 1, 1, 1).withKeys(geoRadiusKeys(5))
 	register("georadius_ro", execGeoRadiusRO, -6, "readonly", 1, 1, 1)
 	register("georadiusbymember_ro", execGeoRadiusByMemberRO, -5, "readonly", 1, 1, 1)
 }
 
-// geoRadiusKeys is Redis's georadiusGetKeys: the source key and the last
-// STORE/STOREDIST key found from the sixth argument on.
-func geoRadiusKeys(args [][]byte) [][]byte {
-	if len(args) < 2 {
-		return nil
-	}
-	keys := [][]byte{args[1]}
-	stored := -1
-	for i := 5; i < len(args); i++ {
-		if (isOpt(args[i], "STORE") || isOpt(args[i], "STOREDIST")) && i+1 < len(args) {
-			stored = i + 1
-			i++
+// geoRadiusKeys returns the key extractor of GEORADIUS (options from
+// index 6) or GEORADIUSBYMEMBER (from 5): the source key, then what
+// COMMAND INFO's key specs find (the argument after the first STORE, then
+// after the first STOREDIST), then, so that every key the command may
+// write is locked, the argument after any further STORE or STOREDIST.
+func geoRadiusKeys(start int) KeysFunc {
+	return func(args [][]byte) [][]byte {
+		if len(args) < 2 {
+			return nil
 		}
+		keys := [][]byte{args[1]}
+		firstStore, firstDist := -1, -1
+		for i := start; i < len(args)-1; i++ {
+			if firstStore < 0 && isOpt(args[i], "STORE") {
+				firstStore = i + 1
+			}
+			if firstDist < 0 && isOpt(args[i], "STOREDIST") {
+				firstDist = i + 1
+			}
+		}
+		if firstStore >= 0 {
+			keys = append(keys, args[firstStore])
+		}
+		if firstDist >= 0 {
+			keys = append(keys, args[firstDist])
+		}
+		for i := start; i < len(args)-1; i++ {
+			if (isOpt(args[i], "STORE") || isOpt(args[i], "STOREDIST")) && i+1 != firstStore && i+1 != firstDist {
+				keys = append(keys, args[i+1])
+			}
+		}
+		return keys
 	}
-	if stored >= 0 {
-		keys = append(keys, args[stored])
-	}
-	return keys
 }
 
 // geoHuman is a coordinate as addReplyHumanLongDouble sends it: "%.17Lf"
