@@ -287,7 +287,11 @@ type blockTry func(first bool, eligible func([]byte) bool) resp.Reply
 
 // block runs a blocking command: try at once, and, unless served or in a
 // transaction, wait in the keys' queues until served, timed out (answer
-// onTimeout), unblocked or disconnected.
+// onTimeout), unblocked or disconnected. keys are the keys waited on;
+// lockKeys those locked around each try (BLMOVE adds its destination).
+// Other families' blocking commands (BZPOPMIN, BZMPOP…) can use it with
+// their own try. Inside EXEC (c.State().InMulti) it takes no locks: EXEC
+// must hold the locks of the command's keys, as for any queued command.
 func (s *Server) block(db *DB, c resp.Connection, keys, lockKeys [][]byte, timeout time.Duration, onTimeout resp.Reply, try blockTry) resp.Reply {
 	idx := make([]int, 0, len(lockKeys))
 	lock := func() {
@@ -299,14 +303,18 @@ func (s *Server) block(db *DB, c resp.Connection, keys, lockKeys [][]byte, timeo
 	}
 	unlock := func() { db.data.UnlockShards(idx) }
 
+	if c.State().InMulti {
+		// Inside EXEC the command runs as its non-blocking form, under
+		// the locks EXEC holds for every queued command's keys.
+		if r := try(true, nil); r != nil {
+			return r
+		}
+		return onTimeout
+	}
 	lock()
 	if r := try(true, nil); r != nil {
 		unlock()
 		return r
-	}
-	if c.State().InMulti {
-		unlock()
-		return onTimeout
 	}
 	w := &blockWaiter{c: c, db: db.index, timed: timeout > 0, wake: make(chan struct{}, 1)}
 	seen := make(map[string]bool, len(keys))

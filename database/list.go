@@ -176,14 +176,14 @@ func listPopOne(l *list.List, left bool) string {
 }
 
 // listPopN pops up to count elements as a reply of bulk strings.
-func listPopN(l *list.List, left bool, count int64) reply.Bulks {
+func listPopN(l *list.List, left bool, count int64) reply.Strings {
 	n := int64(l.Len())
 	if count > n {
 		count = n
 	}
-	out := make(reply.Bulks, count)
+	out := make(reply.Strings, count)
 	for i := range out {
-		out[i] = []byte(listPopOne(l, left))
+		out[i] = listPopOne(l, left)
 	}
 	return out
 }
@@ -240,9 +240,9 @@ func execLRange(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if !ok {
 		return emptyListReply
 	}
-	out := make(reply.Bulks, 0, e-s+1)
+	out := make(reply.Strings, 0, e-s+1)
 	l.Range(s, e, func(_ int, v string) bool {
-		out = append(out, []byte(v))
+		out = append(out, v)
 		return true
 	})
 	return out
