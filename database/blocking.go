@@ -235,6 +235,18 @@ func (s *Server) unblockClient(id int64, withError bool) bool {
 	return true
 }
 
+// clientBlocked reports whether client id waits in a blocking command
+// (CLIENT LIST's b flag).
+func (s *Server) clientBlocked(id int64) bool {
+	r := s.blockRegistry(false)
+	if r == nil {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.byClient[id] != nil
+}
+
 // blockingClientGone makes a closing client leave the queues.
 func (s *Server) blockingClientGone(c resp.Connection) {
 	r := s.blockRegistry(false)

@@ -169,6 +169,9 @@ func TestBlockingClientUnblock(t *testing.T) {
 	id := clientID(t, c)
 	blockSend(t, c, "BRPOPLPUSH", "k", "d", "0")
 	blockWaitBlocked(t, ctl, 1)
+	if !srv.clientBlocked(mustAtoi(t, id)) || srv.clientBlocked(mustAtoi(t, clientID(t, ctl))) {
+		t.Fatal("clientBlocked")
+	}
 	if !srv.unblockClient(mustAtoi(t, id), false) {
 		t.Fatal("unblockClient: not blocked")
 	}
@@ -238,5 +241,63 @@ func TestBlockTimeoutParse(t *testing.T) {
 		if errR != nil || d != tc.want {
 			t.Errorf("%q: got %v, %v; want %v", tc.in, d, errR, tc.want)
 		}
+	}
+}
+
+// TestBlockingStress: consumers blocked on two keys and producers pushing
+// concurrently; every element is delivered exactly once.
+func TestBlockingStress(t *testing.T) {
+	_, addr := adminServer(t)
+	const consumers, producers, perProducer = 8, 4, 250
+	got := make(chan string, producers*perProducer)
+	errs := make(chan error, consumers+producers)
+	for i := 0; i < consumers; i++ {
+		c := adminDial(t, addr)
+		go func() {
+			for {
+				v, err := c.Do(10*time.Second, "BLPOP", "s1", "s2", "0.5")
+				if err != nil {
+					errs <- err
+					return
+				}
+				if v.Kind != client.KindArray || len(v.Elems) != 2 {
+					errs <- nil // timed out: nothing left
+					return
+				}
+				got <- string(v.Elems[1].Raw)
+			}
+		}()
+	}
+	for p := 0; p < producers; p++ {
+		c := adminDial(t, addr)
+		go func() {
+			for i := 0; i < perProducer; i++ {
+				key := "s1"
+				if i%2 == 1 {
+					key = "s2"
+				}
+				if _, err := c.Do(5*time.Second, "RPUSH", key, itoaTest(p)+"-"+itoaTest(i)); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for i := 0; i < consumers+producers; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(got)
+	seen := map[string]bool{}
+	for v := range got {
+		if seen[v] {
+			t.Fatalf("%q delivered twice", v)
+		}
+		seen[v] = true
+	}
+	if len(seen) != producers*perProducer {
+		t.Fatalf("%d of %d elements delivered", len(seen), producers*perProducer)
 	}
 }
