@@ -9,6 +9,7 @@ import (
 
 	"goredis/datastruct/hash"
 	"goredis/interface/resp"
+	"goredis/resp/connection"
 	"goredis/resp/reply"
 )
 
@@ -298,5 +299,33 @@ func TestHRandFieldListpackOrder(t *testing.T) {
 		if n := picked["f"+strconv.Itoa(i)]; n < 700 || n > 1100 { // mean 900
 			t.Fatalf("f%d picked %d times in 3000 draws of 3", i, n)
 		}
+	}
+}
+
+// TestHIncrByConcurrent: HINCRBY from many clients at once loses no
+// increment (the key lock serializes them on the shared structure).
+func TestHIncrByConcurrent(t *testing.T) {
+	srv, _ := strServer(t)
+	const workers, each = 8, 300
+	done := make(chan struct{})
+	for w := 0; w < workers; w++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			c := connection.NewFake()
+			for i := 0; i < each; i++ {
+				hashDo(srv, c, "HINCRBY", "h", "n", "1")
+				hashDo(srv, c, "HSET", "h", "f"+strconv.Itoa(i), "x")
+			}
+		}()
+	}
+	for w := 0; w < workers; w++ {
+		<-done
+	}
+	c := connection.NewFake()
+	if got := strDo(srv, c, "HGET", "h", "n"); got != "$4\r\n2400\r\n" {
+		t.Fatalf("HGET after concurrent HINCRBY: %q", got)
+	}
+	if got := strDo(srv, c, "HLEN", "h"); got != ":301\r\n" {
+		t.Fatalf("HLEN: %q", got)
 	}
 }
