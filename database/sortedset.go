@@ -51,6 +51,9 @@ func init() {
 	register("zinterstore", execZInterStore, -4, "write denyoom movablekeys", 1, 1, 1).withKeys(zsetNumKeys(2, true))
 	register("zdiffstore", execZDiffStore, -4, "write denyoom movablekeys", 1, 1, 1).withKeys(zsetNumKeys(2, true))
 	register("zscan", execZScan, -3, "readonly", 1, 1, 1)
+	register("bzpopmin", execBZPopMin, -3, "write noscript blocking fast", 1, -2, 1).locksItself()
+	register("bzpopmax", execBZPopMax, -3, "write noscript blocking fast", 1, -2, 1).locksItself()
+	register("bzmpop", execBZMPop, -5, "write blocking movablekeys", 0, 0, 0).withKeys(zsetNumKeys(2, false)).locksItself()
 }
 
 // zsetNumKeys extracts the keys of a command whose numkeys argument is at
@@ -183,6 +186,7 @@ func (db *DB) zsetStore(dst []byte, z *sortedset.SortedSet, args [][]byte) resp.
 	}
 	db.put(dst, &Entity{Kind: KindZSet, Obj: z}, false)
 	db.signalModified(dst)
+	db.signalKeyReady(dst)
 	db.propagate(args)
 	return reply.Int(z.Len())
 }
@@ -395,6 +399,9 @@ done:
 	if added+updated > 0 {
 		db.signalModified(key)
 		db.propagate(args)
+	}
+	if added > 0 {
+		db.signalKeyReady(key)
 	}
 reply:
 	if has(zaddIncr) {
@@ -1403,4 +1410,60 @@ func execZScan(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		out = reply.Array{}
 	}
 	return reply.Array{reply.BulkStr(strconv.FormatUint(next, 10)), out}
+}
+
+// ---- BZPOPMIN BZPOPMAX BZMPOP (waiting in blocking.go's queues) ----
+
+func execBZPopMin(db *DB, c resp.Connection, args [][]byte) resp.Reply {
+	return zsetBPop(db, c, args, false)
+}
+
+func execBZPopMax(db *DB, c resp.Connection, args [][]byte) resp.Reply {
+	return zsetBPop(db, c, args, true)
+}
+
+func zsetBPop(db *DB, c resp.Connection, args [][]byte, max bool) resp.Reply {
+	timeout, errR := blockTimeout(args[len(args)-1])
+	if errR != nil {
+		return errR
+	}
+	keys := copyArgs(args[1 : len(args)-1])
+	return db.srv.block(db, c, keys, keys, timeout, reply.NullArray, func(first bool, eligible func([]byte) bool) resp.Reply {
+		for _, k := range keys {
+			if eligible != nil && !eligible(k) {
+				continue
+			}
+			z, errR := db.zsetWrite(k)
+			if errR != nil {
+				if first {
+					return errR
+				}
+				continue
+			}
+			if z == nil {
+				continue
+			}
+			e := zsetPop(z, 1, max)[0]
+			db.zsetDeleteIfEmpty(k, z)
+			db.signalModified(k)
+			db.propagate([][]byte{zsetPopWord(max), k})
+			return reply.Array{reply.BulkStr(string(k)), reply.BulkStr(e.Member), reply.Double(e.Score)}
+		}
+		return nil
+	})
+}
+
+func execBZMPop(db *DB, c resp.Connection, args [][]byte) resp.Reply {
+	keys, max, count, errR := zsetMPopArgs(args, 2)
+	if errR != nil {
+		return errR
+	}
+	timeout, errR := blockTimeout(args[1])
+	if errR != nil {
+		return errR
+	}
+	keys = copyArgs(keys)
+	return db.srv.block(db, c, keys, keys, timeout, reply.NullArray, func(first bool, eligible func([]byte) bool) resp.Reply {
+		return zsetMPopFrom(db, keys, max, count, first, eligible)
+	})
 }
