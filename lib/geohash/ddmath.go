@@ -47,85 +47,125 @@ func ddNeg(a dd) dd { return dd{-a.hi, -a.lo} }
 // pi/2 as a double-double.
 var ddPio2 = dd{1.5707963267948966, 6.123233995736766e-17}
 
-// ddSinCosReduced returns sin r and cos r for |r| <= pi/4 by Taylor series.
-func ddSinCosReduced(r dd) (dd, dd) {
-	r2 := ddMul(r, r)
-	sin, term := r, r
-	for i := 1; i < 40; i++ {
-		term = ddNeg(ddDivF(ddMul(term, r2), float64((2*i)*(2*i+1))))
-		sin = ddAdd(sin, term)
-		if math.Abs(term.hi) < 1e-36*math.Abs(sin.hi)+1e-300 {
-			break
+// Taylor coefficients: sinCoef[k] = (-1)^k/(2k+1)!, cosCoef[k] =
+// (-1)^k/(2k)!. Twelve terms leave an error below 1e-26 for |r| <= pi/4.
+var sinCoef, cosCoef [12]dd
+
+func init() {
+	s, c := dd{1, 0}, dd{1, 0}
+	for k := 0; k < len(sinCoef); k++ {
+		if k > 0 {
+			s = ddNeg(ddDivF(s, float64((2*k)*(2*k+1))))
+			c = ddNeg(ddDivF(c, float64((2*k-1)*(2*k))))
 		}
+		sinCoef[k], cosCoef[k] = s, c
 	}
-	cos, term := dd{1, 0}, dd{1, 0}
-	for i := 1; i < 40; i++ {
-		term = ddNeg(ddDivF(ddMul(term, r2), float64((2*i-1)*(2*i))))
-		cos = ddAdd(cos, term)
-		if math.Abs(term.hi) < 1e-36 {
-			break
-		}
-	}
-	return sin, cos
 }
 
-// ddSinCos returns sin x and cos x as double-doubles.
-func ddSinCos(x float64) (dd, dd) {
+// ddPoly evaluates sum c[k] x^k by Horner's rule, with fewer terms for
+// small x (x is r squared; the dropped terms stay below 1e-26).
+func ddPoly(c *[12]dd, x dd) dd {
+	n := len(c)
+	switch {
+	case x.hi < 1e-4:
+		n = 6
+	case x.hi < 1e-2:
+		n = 8
+	}
+	p := c[n-1]
+	for k := n - 2; k >= 0; k-- {
+		p = ddAdd(ddMul(p, x), c[k])
+	}
+	return p
+}
+
+// ddReduce returns r = x - k*pi/2 (|r| <= pi/4 for moderate x) and k mod 4.
+func ddReduce(x float64) (dd, int64, bool) {
 	k := math.Round(x / ddPio2.hi)
 	if math.Abs(k) > 1<<20 || math.IsNaN(x) || math.IsInf(x, 0) {
-		return dd{math.Sin(x), 0}, dd{math.Cos(x), 0}
+		return dd{}, 0, false
 	}
 	s, e := twoSum(x, -k*ddPio2.hi) // k*hi is exact for small k
 	r := ddAdd(quickTwoSum(s, e), dd{-k * ddPio2.lo, -math.FMA(k, ddPio2.lo, -k*ddPio2.lo)})
-	sin, cos := ddSinCosReduced(r)
-	switch int64(k) & 3 {
-	case 1:
-		return cos, ddNeg(sin)
-	case 2:
-		return ddNeg(sin), ddNeg(cos)
-	case 3:
-		return ddNeg(cos), sin
-	}
-	return sin, cos
+	return r, int64(k) & 3, true
 }
+
+func ddSinReduced(r dd) dd { return ddMul(r, ddPoly(&sinCoef, ddMul(r, r))) }
+func ddCosReduced(r dd) dd { return ddPoly(&cosCoef, ddMul(r, r)) }
 
 // Sin is sin(x) rounded once from double-double precision.
 func Sin(x float64) float64 {
 	if x == 0 {
 		return x
 	}
-	s, _ := ddSinCos(x)
-	return s.hi
+	r, q, ok := ddReduce(x)
+	if !ok {
+		return math.Sin(x)
+	}
+	switch q {
+	case 1:
+		return ddCosReduced(r).hi
+	case 2:
+		return -ddSinReduced(r).hi
+	case 3:
+		return -ddCosReduced(r).hi
+	}
+	return ddSinReduced(r).hi
+}
+
+// ddSin is sin(x) as a double-double.
+func ddSin(x float64) dd {
+	r, q, ok := ddReduce(x)
+	if !ok {
+		return dd{math.Sin(x), 0}
+	}
+	switch q {
+	case 1:
+		return ddCosReduced(r)
+	case 2:
+		return ddNeg(ddSinReduced(r))
+	case 3:
+		return ddNeg(ddCosReduced(r))
+	}
+	return ddSinReduced(r)
 }
 
 // Cos is cos(x) rounded once from double-double precision.
 func Cos(x float64) float64 {
-	_, c := ddSinCos(x)
-	return c.hi
+	r, q, ok := ddReduce(x)
+	if !ok {
+		return math.Cos(x)
+	}
+	switch q {
+	case 1:
+		return -ddSinReduced(r).hi
+	case 2:
+		return -ddCosReduced(r).hi
+	case 3:
+		return ddSinReduced(r).hi
+	}
+	return ddCosReduced(r).hi
 }
 
-// Asin is asin(x) refined by a Newton step in double-double precision.
+// Asin is asin(x) refined by a Newton step on sin evaluated in
+// double-double precision (the derivative only scales a tiny correction,
+// so plain cos is enough for it).
 func Asin(x float64) float64 {
 	y := math.Asin(x)
 	if math.IsNaN(y) || x == 0 || math.Abs(x) == 1 {
 		return y
 	}
-	for i := 0; i < 2; i++ {
-		s, c := ddSinCos(y)
-		diff := ddAdd(s, dd{-x, 0})
-		if c.hi == 0 {
+	for i := 0; i < 1; i++ {
+		c := math.Cos(y)
+		if c == 0 {
 			break
 		}
-		delta := diff.hi / c.hi
-		y2 := quickTwoSum(y, -delta)
-		y = y2.hi
+		diff := ddAdd(ddSin(y), dd{-x, 0})
+		delta := diff.hi / c
 		if delta == 0 {
 			break
 		}
-		// one more pass only when the correction moved y
-		if y2.lo == 0 {
-			break
-		}
+		y = quickTwoSum(y, -delta).hi
 	}
 	return y
 }
