@@ -235,8 +235,8 @@ func execClientTrackinginfo(db *DB, c resp.Connection, args [][]byte) resp.Reply
 	}
 }
 
-// execClientUnblock validates its arguments; no client is ever blocked
-// here yet, so it answers 0.
+// execClientUnblock wakes a client blocked on keys, as if its timeout had
+// passed or, with ERROR, with the UNBLOCKED error.
 func execClientUnblock(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if len(args) > 4 {
 		return subcommandSyntaxErr(args)
@@ -244,8 +244,12 @@ func execClientUnblock(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if len(args) == 4 && !eqFold(args[3], "timeout") && !eqFold(args[3], "error") {
 		return reply.Err("CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
 	}
-	if _, ok := utils.ParseInt(args[2]); !ok {
+	id, ok := utils.ParseInt(args[2])
+	if !ok {
 		return reply.NotInteger
+	}
+	if db.srv.unblockClient(id, len(args) == 4 && eqFold(args[3], "error")) {
+		return reply.Int(1)
 	}
 	return reply.Int(0)
 }
@@ -599,6 +603,7 @@ func execClientKill(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 			// Closed once this command's reply is written.
 			c.State().Closing = true
 		} else {
+			db.srv.blockingClientGone(o)
 			_ = o.Close()
 		}
 		killed++

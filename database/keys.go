@@ -155,6 +155,7 @@ func rename(db *DB, args [][]byte, nx bool) resp.Reply {
 	}
 	db.signalModified(src)
 	db.signalModified(dst)
+	db.signalKeyReady(dst)
 	db.propagate(args)
 	if nx {
 		return reply.Int(1)
@@ -283,6 +284,7 @@ func execMove(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	}
 	db.signalModified(key)
 	dst.signalModified(key)
+	dst.signalKeyReady(key)
 	db.propagate(args)
 	return reply.Int(1)
 }
@@ -347,6 +349,7 @@ func execCopy(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		dst.expireAt(newKey, at)
 	}
 	dst.signalModified(newKey)
+	dst.signalKeyReady(newKey)
 	db.propagate(args)
 	return reply.Int(1)
 }
@@ -593,14 +596,10 @@ func checkFlushArgs(args [][]byte) resp.Reply {
 	return reply.SyntaxErr
 }
 
-// clearLocked empties db, whose shards the caller holds, signalling every
-// key that was in it.
+// clearLocked empties db, whose shards the caller holds, signalling that
+// every key in it changed.
 func (db *DB) clearLocked() {
-	for i := 0; i < dict.NumShards; i++ {
-		for k := range db.data.Shard(i).Data {
-			db.signalModified([]byte(k))
-		}
-	}
+	db.signalDBChanged()
 	db.data.ClearLocked()
 	db.avgTTL.Store(0)
 }
@@ -657,16 +656,13 @@ func execSwapDB(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if id1 != id2 {
 		a, b := db.srv.dbs[id1], db.srv.dbs[id2]
 		dbs := lockAllDBs([]*DB{a, b})
-		// A key in either database changes for watchers of both.
-		for _, d := range dbs {
-			for i := 0; i < dict.NumShards; i++ {
-				for k := range d.data.Shard(i).Data {
-					a.signalModified([]byte(k))
-					b.signalModified([]byte(k))
-				}
-			}
-		}
+		// Every key of both databases changes, for watchers and for
+		// clients blocked on keys the other database has.
+		a.signalDBChanged()
+		b.signalDBChanged()
 		a.data.SwapLocked(b.data)
+		a.signalAllReady()
+		b.signalAllReady()
 		ttlA := a.avgTTL.Load()
 		a.avgTTL.Store(b.avgTTL.Load())
 		b.avgTTL.Store(ttlA)

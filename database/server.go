@@ -122,6 +122,7 @@ func (s *Server) Close() {
 // AfterClientClose forgets the client.
 func (s *Server) AfterClientClose(c resp.Connection) {
 	s.clientGone(c)
+	s.blockingClientGone(c)
 	s.clients.remove(c)
 }
 
