@@ -204,3 +204,84 @@ func BenchmarkZSetGrowth(b *testing.B) {
 		srv.Close()
 	}
 }
+
+// TestZSetPropagation checks which sorted-set writes reach propagation:
+// only those that change something, as Redis 7.0 propagates them.
+func TestZSetPropagation(t *testing.T) {
+	srv, c := strServer(t)
+	for _, tc := range []struct {
+		args  []string
+		dirty int64
+	}{
+		{[]string{"ZADD", "k", "1", "a", "2", "b", "3", "c"}, 1},
+		{[]string{"ZADD", "k", "1", "a"}, 0},
+		{[]string{"ZADD", "k", "NX", "5", "a"}, 0},
+		{[]string{"ZADD", "k", "GT", "0", "a"}, 0},
+		{[]string{"ZADD", "nokey", "XX", "1", "a"}, 0},
+		{[]string{"ZADD", "k", "INCR", "1", "a"}, 1},
+		{[]string{"ZINCRBY", "k", "0", "a"}, 0},
+		{[]string{"ZREM", "k", "nosuch"}, 0},
+		{[]string{"ZREM", "k", "a"}, 1},
+		{[]string{"ZREMRANGEBYSCORE", "k", "10", "20"}, 0},
+		{[]string{"ZREMRANGEBYRANK", "k", "5", "6"}, 0},
+		{[]string{"ZPOPMIN", "nokey"}, 0},
+		{[]string{"ZPOPMIN", "k", "0"}, 0},
+		{[]string{"ZPOPMIN", "k"}, 1},
+		{[]string{"ZMPOP", "2", "nokey", "k", "MAX"}, 1},
+		{[]string{"ZMPOP", "1", "nokey", "MAX"}, 0},
+		{[]string{"ZUNIONSTORE", "d", "1", "nokey"}, 0},
+		{[]string{"ZADD", "k", "1", "x"}, 1},
+		{[]string{"ZUNIONSTORE", "d", "1", "k"}, 1},
+		{[]string{"ZINTERSTORE", "d", "2", "k", "nokey"}, 1}, // deletes d
+		{[]string{"ZRANGESTORE", "d", "nokey", "0", "-1"}, 0},
+		{[]string{"ZRANGE", "k", "0", "-1"}, 0},
+		{[]string{"BZPOPMIN", "k", "0"}, 1},
+	} {
+		before := srv.stats.dirty.Load()
+		strDo(srv, c, tc.args...)
+		if got := srv.stats.dirty.Load() - before; got != tc.dirty {
+			t.Errorf("%q: %d propagated, want %d", tc.args, got, tc.dirty)
+		}
+	}
+}
+
+// TestBZPopMinFIFO blocks two clients on one key and serves them, in the
+// order they blocked, with one ZADD of two members.
+func TestBZPopMinFIFO(t *testing.T) {
+	srv, c := strServer(t)
+	type res struct {
+		who int
+		r   string
+	}
+	out := make(chan res, 2)
+	base := blockedTotal.Load()
+	for i := 1; i <= 2; i++ {
+		go func(i int) {
+			out <- res{i, strDo(srv, connection.NewFake(), "BZPOPMIN", "q", "5")}
+		}(i)
+		// Let client i join the queue before the next one.
+		deadline := time.Now().Add(2 * time.Second)
+		for blockedTotal.Load() < base+int64(i) && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	strDo(srv, c, "ZADD", "q", "1", "a", "2", "b")
+	want := map[int]string{1: "*3\r\n$1\r\nq\r\n$1\r\na\r\n$1\r\n1\r\n", 2: "*3\r\n$1\r\nq\r\n$1\r\nb\r\n$1\r\n2\r\n"}
+	for n := 0; n < 2; n++ {
+		select {
+		case r := <-out:
+			if r.r != want[r.who] {
+				t.Errorf("client %d: %q, want %q", r.who, r.r, want[r.who])
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("a blocked client was not served")
+		}
+	}
+	if got := strDo(srv, c, "EXISTS", "q"); got != ":0\r\n" {
+		t.Errorf("EXISTS q after both pops: %q", got)
+	}
+	// A timeout answers the null array.
+	if got := strDo(srv, c, "BZPOPMAX", "none", "0.01"); got != "*-1\r\n" {
+		t.Errorf("timeout: %q", got)
+	}
+}
