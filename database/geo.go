@@ -533,11 +533,14 @@ func geoSearchGeneric(db *DB, args [][]byte, srcIdx int, flags int) resp.Reply {
 	if count != 0 && int64(returned) > count {
 		returned = int(count)
 	}
-	switch sortDir {
-	case geoSortAsc:
-		sort.SliceStable(pts, func(i, j int) bool { return pts[i].dist < pts[j].dist })
-	case geoSortDesc:
-		sort.SliceStable(pts, func(i, j int) bool { return pts[i].dist > pts[j].dist })
+	if sortDir != geoSortNone {
+		desc := sortDir == geoSortDesc
+		if returned == len(pts) {
+			// glibc's qsort is a merge sort here: stable.
+			sort.SliceStable(pts, func(i, j int) bool { return geoCmpDist(&pts[i], &pts[j], desc) < 0 })
+		} else {
+			geoPartialSort(pts, desc, 0, returned-1)
+		}
 	}
 	pts = pts[:returned]
 
@@ -586,4 +589,140 @@ func geoSearchGeneric(db *DB, args [][]byte, srcIdx int, flags int) resp.Reply {
 	db.signalModified(storeKey)
 	db.propagate(args)
 	return reply.Int(returned)
+}
+
+// geoCmpDist orders points by distance (Redis's sort_gp_asc), negated
+// for DESC.
+func geoCmpDist(x, y *geoPoint, desc bool) int {
+	r := 0
+	if x.dist > y.dist {
+		r = 1
+	} else if x.dist < y.dist {
+		r = -1
+	}
+	if desc {
+		return -r
+	}
+	return r
+}
+
+// geoPartialSort puts the elements of ranks lo..hi of a in their sorted
+// places the way Redis's pqsort (a Bentley-McIlroy quicksort that skips
+// partitions outside the range) does, so that points at equal distances
+// come out in the same order as Redis's COUNT replies.
+func geoPartialSort(a []geoPoint, desc bool, lo, hi int) {
+	cmp := func(i, j int) int { return geoCmpDist(&a[i], &a[j], desc) }
+	swap := func(i, j int) { a[i], a[j] = a[j], a[i] }
+	vecswap := func(i, j, n int) {
+		for k := 0; k < n; k++ {
+			swap(i+k, j+k)
+		}
+	}
+	med3 := func(x, y, z int) int {
+		if cmp(x, y) < 0 {
+			if cmp(y, z) < 0 {
+				return y
+			}
+			if cmp(x, z) < 0 {
+				return z
+			}
+			return x
+		}
+		if cmp(y, z) > 0 {
+			return y
+		}
+		if cmp(x, z) < 0 {
+			return x
+		}
+		return z
+	}
+	insertion := func(base, n int) {
+		for pm := base + 1; pm < base+n; pm++ {
+			for pl := pm; pl > base && cmp(pl-1, pl) > 0; pl-- {
+				swap(pl, pl-1)
+			}
+		}
+	}
+	// outside reports whether the partition [s, s+m) holds neither end of
+	// the wanted range.
+	outside := func(s, m int) bool {
+		return (lo < s && hi < s) || (lo >= s+m && hi >= s+m)
+	}
+	var sortRange func(base, n int)
+	sortRange = func(base, n int) {
+		for {
+			if n < 7 {
+				insertion(base, n)
+				return
+			}
+			pm := base + n/2
+			if n > 7 {
+				pl, pn := base, base+n-1
+				if n > 40 {
+					d := n / 8
+					pl = med3(pl, pl+d, pl+2*d)
+					pm = med3(pm-d, pm, pm+d)
+					pn = med3(pn-2*d, pn-d, pn)
+				}
+				pm = med3(pl, pm, pn)
+			}
+			swap(base, pm)
+			swapped := false
+			pa, pb := base+1, base+1
+			pc, pd := base+n-1, base+n-1
+			for {
+				for pb <= pc {
+					r := cmp(pb, base)
+					if r > 0 {
+						break
+					}
+					if r == 0 {
+						swapped = true
+						swap(pa, pb)
+						pa++
+					}
+					pb++
+				}
+				for pb <= pc {
+					r := cmp(pc, base)
+					if r < 0 {
+						break
+					}
+					if r == 0 {
+						swapped = true
+						swap(pc, pd)
+						pd--
+					}
+					pc--
+				}
+				if pb > pc {
+					break
+				}
+				swap(pb, pc)
+				swapped = true
+				pb++
+				pc--
+			}
+			if !swapped {
+				insertion(base, n)
+				return
+			}
+			pn := base + n
+			r := min(pa-base, pb-pa)
+			vecswap(base, pb-r, r)
+			r = min(pd-pc, pn-pd-1)
+			vecswap(pb, pn-r, r)
+			if r = pb - pa; r > 1 && !outside(base, r) {
+				sortRange(base, r)
+			}
+			if r = pd - pc; r > 1 {
+				base, n = pn-r, r
+				if !outside(base, n) {
+					continue
+				}
+			}
+			return
+		}
+	}
+	sortRange(0, len(a))
 }

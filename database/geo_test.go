@@ -188,3 +188,36 @@ func TestGeoSearchModel(t *testing.T) {
 		}
 	}
 }
+
+// TestGeoPartialSort checks that the partial quicksort puts the first k
+// elements in order and in their final places, for random arrays with
+// many equal distances.
+func TestGeoPartialSort(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 5))
+	for round := 0; round < 500; round++ {
+		n := 1 + rng.IntN(120)
+		pts := make([]geoPoint, n)
+		for i := range pts {
+			pts[i] = geoPoint{member: strconv.Itoa(i), dist: float64(rng.IntN(1 + rng.IntN(50)))}
+		}
+		desc := rng.IntN(2) == 0
+		want := append([]geoPoint(nil), pts...)
+		sort.SliceStable(want, func(i, j int) bool { return geoCmpDist(&want[i], &want[j], desc) < 0 })
+		k := 1 + rng.IntN(n)
+		geoPartialSort(pts, desc, 0, k-1)
+		for i := 0; i < k; i++ {
+			if pts[i].dist != want[i].dist {
+				t.Fatalf("n=%d k=%d desc=%v: rank %d has %v, want %v", n, k, desc, i, pts[i].dist, want[i].dist)
+			}
+		}
+		seen := map[string]bool{}
+		for _, p := range pts {
+			seen[p.member] = true
+		}
+		if len(seen) != n {
+			t.Fatalf("n=%d: elements lost", n)
+		}
+	}
+}
