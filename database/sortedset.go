@@ -690,6 +690,9 @@ func zrangeGeneric(db *DB, c resp.Connection, args [][]byte, start int, store bo
 			els = zsetSlice(z, first, last, offset, limit, rev)
 		case zrangeLex:
 			first, last := z.LexRanks(lr)
+			if rev {
+				first, last = z.LexRanksRev(lr)
+			}
 			els = zsetSlice(z, first, last, offset, limit, rev)
 		}
 	}

@@ -8,6 +8,7 @@ package sortedset
 import (
 	"math"
 	"sort"
+	"strings"
 	"unsafe"
 )
 
@@ -295,7 +296,82 @@ func (z *SortedSet) ScoreRanks(r ScoreRange) (int, int) {
 // LexRanks returns the 0-based ranks [first, last] of the members in r
 // (meaningful when all scores are equal, as Redis's lex commands assume).
 func (z *SortedSet) LexRanks(r LexRange) (int, int) {
+	if z.sl == nil {
+		return z.lpLexRanks(r, false)
+	}
 	return z.bounds(func(e Element) bool { return r.aboveMin(e.Member) }, func(e Element) bool { return r.belowMax(e.Member) })
+}
+
+// LexRanksRev is LexRanks for a walk from the top (ZREVRANGEBYLEX): the
+// two differ only for the compact encoding with differing scores.
+func (z *SortedSet) LexRanksRev(r LexRange) (int, int) {
+	if z.sl == nil {
+		return z.lpLexRanks(r, true)
+	}
+	return z.LexRanks(r)
+}
+
+// cmpLex compares two bounds as Redis's sdscmplex: "-" below and "+"
+// above every string.
+func cmpLex(a, b LexBound) int {
+	if a.Inf != 0 || b.Inf != 0 {
+		if a.Inf == b.Inf {
+			return 0
+		}
+		if a.Inf == -1 || b.Inf == 1 {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(a.S, b.S)
+}
+
+// lpLexRanks walks the compact encoding as Redis's listpack code does,
+// which stays deterministic when scores differ: forward, from the first
+// member >= min (none if it is above max) on while <= max; rev, from the
+// last member <= max (none if it is below min) back while >= min.
+func (z *SortedSet) lpLexRanks(r LexRange, rev bool) (int, int) {
+	n := len(z.lp)
+	none := func() (int, int) { return n, n - 1 }
+	cmp := cmpLex(r.Min, r.Max)
+	if n == 0 || cmp > 0 || (cmp == 0 && (r.Min.Ex || r.Max.Ex)) {
+		return none()
+	}
+	if !r.aboveMin(z.lp[n-1].Member) || !r.belowMax(z.lp[0].Member) {
+		return none()
+	}
+	if rev {
+		last := -1
+		for i := n - 1; i >= 0; i-- {
+			if r.belowMax(z.lp[i].Member) {
+				last = i
+				break
+			}
+		}
+		if last < 0 || !r.aboveMin(z.lp[last].Member) {
+			return none()
+		}
+		first := last
+		for first > 0 && r.aboveMin(z.lp[first-1].Member) {
+			first--
+		}
+		return first, last
+	}
+	first := -1
+	for i := range z.lp {
+		if r.aboveMin(z.lp[i].Member) {
+			first = i
+			break
+		}
+	}
+	if first < 0 || !r.belowMax(z.lp[first].Member) {
+		return none()
+	}
+	last := first
+	for last+1 < n && r.belowMax(z.lp[last+1].Member) {
+		last++
+	}
+	return first, last
 }
 
 // RemoveRanks deletes the elements at 0-based ranks start..stop (within
