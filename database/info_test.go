@@ -209,7 +209,7 @@ func TestInfoFieldNamesMatchRedis(t *testing.T) {
 	}
 	_, of := infoSectionsOf(t, infoText(t, ours, "everything"))
 	forms := map[string]*regexp.Regexp{
-		"Commandstats": regexp.MustCompile(`^cmdstat_[a-z|-]+:calls=\d+,usec=\d+,usec_per_call=\d+\.\d\d,rejected_calls=\d+,failed_calls=\d+$`),
+		"Commandstats": regexp.MustCompile(`^cmdstat_[a-z_|-]+:calls=\d+,usec=\d+,usec_per_call=\d+\.\d\d,rejected_calls=\d+,failed_calls=\d+$`),
 		"Errorstats":   regexp.MustCompile(`^errorstat_[A-Z]+:count=\d+$`),
 		"Keyspace":     regexp.MustCompile(`^db\d+:keys=\d+,expires=\d+,avg_ttl=\d+$`),
 	}
