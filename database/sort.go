@@ -16,9 +16,10 @@ import (
 )
 
 // SORT and SORT_RO (Redis's sort.c). BY and GET patterns read keys other
-// than the ones the table names, so both commands lock themselves: with a
-// BY or GET pattern they hold every shard of the db for the whole command
-// (as KEYS does); without one only the sorted key's and STORE's shards.
+// than the ones the table names, so both commands lock themselves: when a
+// pattern looks keys up they hold every shard of the db for the whole
+// command (as KEYS does); otherwise only the sorted key's and STORE's
+// shards.
 
 func init() {
 	register("sort", execSort, -2, "write denyoom movablekeys", 1, 1, 1).withKeys(sortKeys).locksItself()
@@ -66,6 +67,20 @@ type sortOptions struct {
 	by                    []byte // nil: no BY
 	gets                  [][]byte
 	store                 []byte // nil: no STORE
+}
+
+// readsOtherKeys reports whether BY or GET patterns look keys up (BY
+// without '*' and GET # do not).
+func (o *sortOptions) readsOtherKeys() bool {
+	if o.by != nil && !o.dontSort {
+		return true
+	}
+	for _, g := range o.gets {
+		if cg := sortCString(g); len(cg) != 1 || cg[0] != '#' {
+			return true
+		}
+	}
+	return false
 }
 
 // sortCString is s up to its first NUL byte: Redis reads patterns and
@@ -232,7 +247,7 @@ func sortGeneric(db *DB, args [][]byte, readonly bool) resp.Reply {
 	if errReply != nil {
 		return errReply
 	}
-	if o.by != nil || len(o.gets) > 0 {
+	if o.readsOtherKeys() {
 		db.data.LockAll()
 		defer db.data.UnlockAll()
 	} else {

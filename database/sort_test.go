@@ -311,3 +311,26 @@ func TestSortConcurrentBy(t *testing.T) {
 	close(stop)
 	wg.Wait()
 }
+
+func TestSortReadsOtherKeys(t *testing.T) {
+	for _, tc := range []struct {
+		args string
+		want bool
+	}{
+		{"SORT k", false},
+		{"SORT k BY nosort GET #", false},
+		{"SORT k GET # STORE d", false},
+		{"SORT k BY nosort BY w_*", false},
+		{"SORT k BY w_*", true},
+		{"SORT k GET # GET x_*", true},
+		{"SORT k GET nostar", true},
+	} {
+		o, r := sortParse(strArgs(strings.Split(tc.args, " ")...), false)
+		if r != nil {
+			t.Fatalf("%q: %q", tc.args, reply.Encode(r, false))
+		}
+		if got := o.readsOtherKeys(); got != tc.want {
+			t.Errorf("%q: readsOtherKeys %v, want %v", tc.args, got, tc.want)
+		}
+	}
+}
