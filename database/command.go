@@ -375,7 +375,7 @@ func nativeKeys(cmd *Command, args [][]byte) []keyRef {
 			return []keyRef{{1, keyFlagsRO}}
 		}
 		return []keyRef{{1, keyFlagsRWUpdate}}
-	case "sort", "sort_ro":
+	case "sort":
 		keys := []keyRef{{1, keyFlagsRO}}
 		store := 0
 		for i := 2; i < argc; i++ {
