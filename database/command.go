@@ -375,6 +375,9 @@ func nativeKeys(cmd *Command, args [][]byte) []keyRef {
 			return []keyRef{{1, keyFlagsRO}}
 		}
 		return []keyRef{{1, keyFlagsRWUpdate}}
+	case "sort_ro":
+		// Only the sorted key: SORT_RO has no STORE.
+		return []keyRef{{1, keyFlagsRO}}
 	case "sort":
 		keys := []keyRef{{1, keyFlagsRO}}
 		store := 0
