@@ -1,6 +1,8 @@
 package database
 
 import (
+	"goredis/interface/resp"
+	"goredis/resp/reply"
 	"sync/atomic"
 	"time"
 
@@ -60,6 +62,26 @@ func (db *DB) lookupRead(key []byte) *Entity {
 	s.Hits++
 	e.LRU = lruClock()
 	return e
+}
+
+// lookupKind returns the value at key as T when the key holds kind, a nil
+// T and no reply when there is no key, and WRONGTYPE otherwise. read
+// selects lookupRead (keyspace hits and misses, the access clock).
+func lookupKind[T any](db *DB, key []byte, kind Kind, read bool) (T, resp.Reply) {
+	var zero T
+	var e *Entity
+	if read {
+		e = db.lookupRead(key)
+	} else {
+		e = db.lookup(key)
+	}
+	if e == nil {
+		return zero, nil
+	}
+	if e.Kind != kind {
+		return zero, reply.WrongType
+	}
+	return e.Obj.(T), nil
 }
 
 // expireKey removes an expired key and reports it as Redis does.

@@ -83,26 +83,12 @@ func hashLimits() (entries, value int) {
 // hashRead returns the hash at key for a read command (counting a hit or
 // miss), nil when there is none, or reply.WrongType.
 func (db *DB) hashRead(key []byte) (*hash.Hash, resp.Reply) {
-	e := db.lookupRead(key)
-	if e == nil {
-		return nil, nil
-	}
-	if e.Kind != KindHash {
-		return nil, reply.WrongType
-	}
-	return e.Obj.(*hash.Hash), nil
+	return lookupKind[*hash.Hash](db, key, KindHash, true)
 }
 
 // hashWrite is hashRead for a write: no statistics.
 func (db *DB) hashWrite(key []byte) (*hash.Hash, resp.Reply) {
-	e := db.lookup(key)
-	if e == nil {
-		return nil, nil
-	}
-	if e.Kind != KindHash {
-		return nil, reply.WrongType
-	}
-	return e.Obj.(*hash.Hash), nil
+	return lookupKind[*hash.Hash](db, key, KindHash, false)
 }
 
 // hashWriteOrCreate returns the hash at key, adding an empty one when

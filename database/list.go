@@ -51,19 +51,7 @@ var (
 // listGet returns the list at key, nil when there is none, or
 // reply.WrongType. read selects lookupRead (statistics and LRU).
 func (db *DB) listGet(key []byte, read bool) (*list.List, resp.Reply) {
-	var e *Entity
-	if read {
-		e = db.lookupRead(key)
-	} else {
-		e = db.lookup(key)
-	}
-	if e == nil {
-		return nil, nil
-	}
-	if e.Kind != KindList {
-		return nil, reply.WrongType
-	}
-	return e.Obj.(*list.List), nil
+	return lookupKind[*list.List](db, key, KindList, read)
 }
 
 // listCreate stores a new empty list at key and returns it.

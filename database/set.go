@@ -89,19 +89,7 @@ var setEmpty resp.Reply = setReply{asSet: true}
 // setGet returns the set at key (nil when missing) or WRONGTYPE. read
 // selects lookupRead (hits, misses and the access clock).
 func (db *DB) setGet(key []byte, read bool) (*set.Set, resp.Reply) {
-	var e *Entity
-	if read {
-		e = db.lookupRead(key)
-	} else {
-		e = db.lookup(key)
-	}
-	if e == nil {
-		return nil, nil
-	}
-	if e.Kind != KindSet {
-		return nil, reply.WrongType
-	}
-	return e.Obj.(*set.Set), nil
+	return lookupKind[*set.Set](db, key, KindSet, read)
 }
 
 // setStore puts s at key, replacing any value and TTL.

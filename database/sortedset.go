@@ -145,26 +145,12 @@ func zsetShrink(z *sortedset.SortedSet, maxLen int) {
 // zsetRead returns the sorted set at key for a read command: nil, nil
 // when missing; nil, WrongType for another kind.
 func (db *DB) zsetRead(key []byte) (*sortedset.SortedSet, resp.Reply) {
-	e := db.lookupRead(key)
-	if e == nil {
-		return nil, nil
-	}
-	if e.Kind != KindZSet {
-		return nil, reply.WrongType
-	}
-	return e.Obj.(*sortedset.SortedSet), nil
+	return lookupKind[*sortedset.SortedSet](db, key, KindZSet, true)
 }
 
 // zsetWrite is zsetRead for a write command (no hit/miss count).
 func (db *DB) zsetWrite(key []byte) (*sortedset.SortedSet, resp.Reply) {
-	e := db.lookup(key)
-	if e == nil {
-		return nil, nil
-	}
-	if e.Kind != KindZSet {
-		return nil, reply.WrongType
-	}
-	return e.Obj.(*sortedset.SortedSet), nil
+	return lookupKind[*sortedset.SortedSet](db, key, KindZSet, false)
 }
 
 // zsetDeleteIfEmpty removes key when its set has no member left.
