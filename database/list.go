@@ -189,9 +189,9 @@ func execLLen(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	return reply.Int(l.Len())
 }
 
-// listRange clamps start and stop as LRANGE does; ok is false for an
-// empty range.
-func listRange(start, stop int64, n int) (int, int, bool) {
+// clampRange clamps start and stop as LRANGE and ZRANGE do (negative
+// counts from the end, cut to the length); ok is false for an empty range.
+func clampRange(start, stop int64, n int) (int, int, bool) {
 	ln := int64(n)
 	if start < 0 {
 		start += ln
@@ -224,7 +224,7 @@ func execLRange(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if l == nil {
 		return emptyListReply
 	}
-	s, e, ok := listRange(start, stop, l.Len())
+	s, e, ok := clampRange(start, stop, l.Len())
 	if !ok {
 		return emptyListReply
 	}
@@ -390,7 +390,7 @@ func execLTrim(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if l == nil {
 		return reply.OK
 	}
-	s, e, ok := listRange(start, stop, l.Len())
+	s, e, ok := clampRange(start, stop, l.Len())
 	if ok {
 		l.Trim(s, e)
 	} else {

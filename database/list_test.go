@@ -28,9 +28,9 @@ func TestListRangeClamp(t *testing.T) {
 		{-9223372036854775808, 9223372036854775807, 3, 0, 2, true},
 		{9223372036854775807, -9223372036854775808, 3, 0, 0, false},
 	} {
-		s, e, ok := listRange(tc.start, tc.stop, tc.n)
+		s, e, ok := clampRange(tc.start, tc.stop, tc.n)
 		if ok != tc.ok || (ok && (s != tc.s || e != tc.e)) {
-			t.Errorf("listRange(%d, %d, %d) = %d, %d, %v; want %d, %d, %v", tc.start, tc.stop, tc.n, s, e, ok, tc.s, tc.e, tc.ok)
+			t.Errorf("clampRange(%d, %d, %d) = %d, %d, %v; want %d, %d, %v", tc.start, tc.stop, tc.n, s, e, ok, tc.s, tc.e, tc.ok)
 		}
 	}
 }
@@ -158,7 +158,7 @@ func TestListModel(t *testing.T) {
 		case 6:
 			e := i + rng.Intn(6)
 			args = []string{"LTRIM", "k", strconv.Itoa(i), strconv.Itoa(e)}
-			s, en, ok := listRange(int64(i), int64(e), len(model))
+			s, en, ok := clampRange(int64(i), int64(e), len(model))
 			if ok {
 				model = slices.Clone(model[s : en+1])
 			} else {

@@ -699,23 +699,12 @@ func zrangeGeneric(db *DB, c resp.Connection, args [][]byte, start int, store bo
 
 // zsetRankRange is the elements at ranks start..end (Redis's index rules,
 // counted from the top when rev).
-func zsetRankRange(z *sortedset.SortedSet, start, end int64, rev bool) []sortedset.Element {
-	n := int64(z.Len())
-	if start < 0 {
-		start += n
-	}
-	if end < 0 {
-		end += n
-	}
-	if start < 0 {
-		start = 0
-	}
-	if start > end || start >= n {
+func zsetRankRange(z *sortedset.SortedSet, rstart, rend int64, rev bool) []sortedset.Element {
+	lo, hi, ok := clampRange(rstart, rend, z.Len())
+	if !ok {
 		return nil
 	}
-	if end >= n {
-		end = n - 1
-	}
+	n, start, end := int64(z.Len()), int64(lo), int64(hi)
 	out := make([]sortedset.Element, 0, end-start+1)
 	from := int(start)
 	if rev {
