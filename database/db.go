@@ -114,6 +114,15 @@ func (db *DB) put(key []byte, e *Entity, keepTTL bool) {
 	s.Data[string(key)] = e
 }
 
+// putWithExpiry stores e at key with the absolute expiry at (unix ms), or
+// none when at is -1: a value moving with its TTL (RENAME, MOVE, COPY).
+func (db *DB) putWithExpiry(key []byte, e *Entity, at int64) {
+	db.put(key, e, false)
+	if at != -1 {
+		db.expireAt(key, at)
+	}
+}
+
 // putString stores a string value, reusing the existing entity so an
 // overwrite costs only the value's bytes.
 func (db *DB) putString(key []byte, val string, keepTTL bool) {

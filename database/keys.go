@@ -138,10 +138,7 @@ func rename(db *DB, args [][]byte, nx bool) resp.Reply {
 		}
 		return reply.OK
 	}
-	at := int64(-1)
-	if e.HasTTL {
-		at = db.ttl(src)
-	}
+	at := db.ttl(src)
 	if db.lookup(dst) != nil {
 		if nx {
 			return reply.Int(0)
@@ -149,10 +146,7 @@ func rename(db *DB, args [][]byte, nx bool) resp.Reply {
 		db.remove(dst)
 	}
 	db.remove(src)
-	db.put(dst, e, false)
-	if at != -1 {
-		db.expireAt(dst, at)
-	}
+	db.putWithExpiry(dst, e, at)
 	db.signalModified(src)
 	db.signalModified(dst)
 	db.signalKeyReady(dst)
@@ -273,15 +267,9 @@ func execMove(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if dst.lookup(key) != nil {
 		return reply.Int(0)
 	}
-	at := int64(-1)
-	if e.HasTTL {
-		at = db.ttl(key)
-	}
+	at := db.ttl(key)
 	db.remove(key)
-	dst.put(key, e, false)
-	if at != -1 {
-		dst.expireAt(key, at)
-	}
+	dst.putWithExpiry(key, e, at)
 	db.signalModified(key)
 	dst.signalModified(key)
 	dst.signalKeyReady(key)
@@ -339,15 +327,9 @@ func execCopy(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		}
 		ne.Obj = cp.Copy()
 	}
-	at := int64(-1)
-	if e.HasTTL {
-		at = db.ttl(src)
-	}
+	at := db.ttl(src)
 	dst.remove(newKey)
-	dst.put(newKey, ne, false)
-	if at != -1 {
-		dst.expireAt(newKey, at)
-	}
+	dst.putWithExpiry(newKey, ne, at)
 	dst.signalModified(newKey)
 	dst.signalKeyReady(newKey)
 	db.propagate(args)
