@@ -170,13 +170,6 @@ func (c *Connection) Write(r resp.Reply) {
 	}
 }
 
-// WriteRaw appends bytes to the output buffer.
-func (c *Connection) WriteRaw(b []byte) {
-	c.mu.Lock()
-	c.out = append(c.out, b...)
-	c.mu.Unlock()
-}
-
 // Push writes an out-of-band reply and flushes it.
 func (c *Connection) Push(r resp.Reply) error {
 	c.Write(r)

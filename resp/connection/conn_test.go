@@ -87,7 +87,7 @@ func TestWriteBatchesUntilFlush(t *testing.T) {
 	for _, r := range replies {
 		c.Write(r)
 	}
-	c.WriteRaw([]byte("+RAW\r\n"))
+	c.Write(reply.Raw("+RAW\r\n"))
 	want += "+RAW\r\n"
 	if n, _ := f.sent(); n != 0 {
 		t.Fatalf("%d socket writes before Flush, want 0", n)
