@@ -339,6 +339,12 @@ func (s *Server) block(db *DB, c resp.Connection, keys, lockKeys [][]byte, timeo
 	reg := s.blockRegistry(true)
 	reg.add(w) // under the key locks: no push can slip between check and wait
 	unlock()
+	// Waiting holds nothing, not even the world lock invoke took, so an
+	// exclusive EXEC can run meanwhile; it is taken again around each try
+	// and before returning (invoke releases it).
+	id := c.ID()
+	s.world.RUnlock(id)
+	defer s.world.RLock(id)
 
 	var timerC <-chan time.Time
 	if timeout > 0 {
@@ -364,13 +370,17 @@ func (s *Server) block(db *DB, c resp.Connection, keys, lockKeys [][]byte, timeo
 				reg.remove(w)
 				return onTimeout
 			}
+			s.world.RLock(id)
 			lock()
-			if r := try(false, eligible); r != nil {
+			r := try(false, eligible)
+			if r != nil {
 				reg.remove(w)
-				unlock()
-				return r
 			}
 			unlock()
+			s.world.RUnlock(id)
+			if r != nil {
+				return r
+			}
 		case <-timerC:
 			reg.remove(w)
 			return onTimeout
@@ -509,6 +519,9 @@ func listBMove(db *DB, c resp.Connection, src, dst []byte, from, to bool, timeou
 			return nil
 		}
 		r, _ := listMove(db, src, dst, from, to, first, prop)
+		if r == nil && c.State().InMulti {
+			return reply.Null // LMOVE's own answer: EXEC runs it unblocking
+		}
 		return r
 	})
 }

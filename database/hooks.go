@@ -1,12 +1,21 @@
 package database
 
-// signalModified is called by every command after it changes key: it is
-// where WATCH and keyspace notifications hook in.
-func (db *DB) signalModified(key []byte) {}
+// signalModified is called by every command after it changes key, under
+// the key's lock: WATCH hooks in here (keyspace notifications are sent by
+// the commands themselves through notify, which carry the event's name).
+func (db *DB) signalModified(key []byte) {
+	if db.srv.watches.count.Load() != 0 {
+		db.srv.watches.touch(db, key)
+	}
+}
 
-// signalDBChanged is signalModified for every key of the database at once
-// (SWAPDB, FLUSHDB): WATCH hooks in here without a walk over the keys.
-func (db *DB) signalDBChanged() {}
+// signalDBChanged is signalModified for every key of the database at once,
+// called before a FLUSHDB/FLUSHALL empties it (replacedWith nil) or a
+// SWAPDB replaces its contents with replacedWith's; the caller holds every
+// lock of both. WATCH hooks in here without a walk over the keys.
+func (db *DB) signalDBChanged(replacedWith *DB) {
+	db.srv.watches.touchAll(db, replacedWith)
+}
 
 // propagate hands a write, in the form it must be replayed, to persistence.
 // The caller still holds the key locks, so the log's order per key is the

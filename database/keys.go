@@ -581,7 +581,7 @@ func checkFlushArgs(args [][]byte) resp.Reply {
 // clearLocked empties db, whose shards the caller holds, signalling that
 // every key in it changed.
 func (db *DB) clearLocked() {
-	db.signalDBChanged()
+	db.signalDBChanged(nil)
 	db.data.ClearLocked()
 	db.avgTTL.Store(0)
 }
@@ -640,8 +640,8 @@ func execSwapDB(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		dbs := lockAllDBs([]*DB{a, b})
 		// Every key of both databases changes, for watchers and for
 		// clients blocked on keys the other database has.
-		a.signalDBChanged()
-		b.signalDBChanged()
+		a.signalDBChanged(b)
+		b.signalDBChanged(a)
 		a.data.SwapLocked(b.data)
 		a.signalAllReady()
 		b.signalAllReady()

@@ -252,7 +252,7 @@ func TestBlockingInMulti(t *testing.T) {
 	}()
 	select {
 	case got := <-done:
-		if got != "*-1\r\n*-1\r\n" {
+		if got != "*-1\r\n$-1\r\n" { // BLPOP: null array; BLMOVE as LMOVE: null bulk
 			t.Fatalf("got %q", got)
 		}
 	case <-time.After(5 * time.Second):

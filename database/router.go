@@ -90,6 +90,8 @@ type Command struct {
 	// NoLock marks commands that lock for themselves (whole-keyspace
 	// commands such as KEYS, FLUSHDB, SWAPDB) or touch no keys.
 	NoLock bool
+	// ownsWorld marks EXEC, which takes the world lock itself.
+	ownsWorld bool
 
 	Parent *Command
 	Subs   map[string]*Command

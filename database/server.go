@@ -16,12 +16,21 @@ import (
 	"goredis/interface/resp"
 	"goredis/lib/clock"
 	"goredis/lib/logger"
+	"goredis/lib/sync/brlock"
 	"goredis/resp/reply"
 )
 
 // Server holds the databases and the state shared by all clients.
 type Server struct {
 	dbs []*DB
+
+	// world is taken for reading around every command and every other
+	// access to the keyspace, and for writing by an EXEC that cannot name
+	// its keys up front (see multi.go).
+	world brlock.Lock
+
+	watches watchRegistry
+	pubsub  pubsubHub
 
 	startTime time.Time
 	stats     serverStats
@@ -102,9 +111,11 @@ func (s *Server) cron() {
 		lruNow.Store(uint32(time.Now().Unix()))
 		if s.activeExpire.Load() {
 			budget := period / 4
+			s.world.RLock(0)
 			for _, db := range s.dbs {
 				db.activeExpireCycle(budget / time.Duration(len(s.dbs)))
 			}
+			s.world.RUnlock(0)
 		}
 	}
 }
@@ -122,6 +133,8 @@ func (s *Server) Close() {
 // AfterClientClose forgets the client.
 func (s *Server) AfterClientClose(c resp.Connection) {
 	s.clientGone(c)
+	s.unwatchAll(c)
+	s.unsubscribeAll(c)
 	s.blockingClientGone(c)
 	s.clients.remove(c)
 }
@@ -138,8 +151,12 @@ func (s *Server) ClientCount() int { return s.clients.count() }
 // RejectedConnection counts a connection refused for maxclients.
 func (s *Server) RejectedConnection() { s.stats.rejectedConns.Add(1) }
 
-// keyExpired is called when a key is removed because its time passed.
-func (s *Server) keyExpired(db *DB, key []byte) {}
+// keyExpired is called when a key is removed because its time passed,
+// lazily or by the active cycle, under the key's lock.
+func (s *Server) keyExpired(db *DB, key []byte) {
+	db.signalModified(key)
+	db.notify(config.NotifyExpired, "expired", key)
+}
 
 // Exec runs one command for c: lookup, the checks Redis makes before a
 // command runs (existence, arity, auth, transaction state), then the call.
@@ -186,11 +203,27 @@ func (s *Server) exec(c resp.Connection, args [][]byte) (resp.Reply, *Command) {
 	return s.call(c, cmd, args), cmd
 }
 
+// How invoke locks.
+const (
+	// lockNormal: the world for reading, then the shards of the keys.
+	lockNormal = iota
+	// lockHeld: EXEC holds the world and every shard the command needs.
+	lockHeld
+	// lockWorldHeld: EXEC holds the world for writing; the command takes
+	// its shards (no other command runs, but its own helpers lock).
+	lockWorldHeld
+)
+
 // call runs a command that passed the checks, holding its keys' locks.
 func (s *Server) call(c resp.Connection, cmd *Command, args [][]byte) resp.Reply {
+	return s.callLocked(c, cmd, args, lockNormal)
+}
+
+// callLocked is call with the locking mode of invoke.
+func (s *Server) callLocked(c resp.Connection, cmd *Command, args [][]byte, mode int) resp.Reply {
 	db := s.dbs[c.DBIndex()]
 	start := clock.Mono()
-	r := s.invoke(db, c, cmd, args)
+	r := s.invoke(db, c, cmd, args, mode)
 	dur := time.Duration(clock.Mono() - start)
 	cmd.calls.Add(1)
 	cmd.usec.Add(int64(dur / time.Microsecond))
@@ -206,13 +239,21 @@ func (s *Server) call(c resp.Connection, cmd *Command, args [][]byte) resp.Reply
 // invoke runs cmd's function holding the locks of its keys. A panic (a bug
 // in a command) is recovered: the locks are released, the stack is logged
 // and the client gets an error, while the server goes on.
-func (s *Server) invoke(db *DB, c resp.Connection, cmd *Command, args [][]byte) (r resp.Reply) {
+func (s *Server) invoke(db *DB, c resp.Connection, cmd *Command, args [][]byte, mode int) (r resp.Reply) {
 	defer func() {
 		if p := recover(); p != nil {
 			logger.Warningf("Panic while running '%s' for client id=%d: %v\n%s", cmd.Name, c.ID(), p, debug.Stack())
 			r = errInternal
 		}
 	}()
+	switch {
+	case mode == lockHeld || cmd.ownsWorld:
+		return cmd.Fn(db, c, args)
+	case mode == lockNormal:
+		id := c.ID()
+		s.world.RLock(id)
+		defer s.world.RUnlock(id)
+	}
 	if cmd.NoLock {
 		return cmd.Fn(db, c, args)
 	}
@@ -247,6 +288,14 @@ func (s *Server) reject(c resp.Connection, cmd *Command, r resp.Reply) resp.Repl
 	}
 	if cmd != nil {
 		cmd.rejected.Add(1)
+		if cmd.ownsWorld { // EXEC: the transaction ends with the reason
+			if er, ok := r.(resp.ErrorReply); ok {
+				s.discardTransaction(c)
+				// Redis formats its own rejections (arity) without the
+				// ERR code and passes shared ones (NOAUTH, OOM) with theirs.
+				r = reply.Error("EXECABORT Transaction discarded because of: " + strings.TrimPrefix(er.Error(), "ERR "))
+			}
+		}
 	}
 	if er, ok := r.(resp.ErrorReply); ok {
 		s.countError(er.Error())

@@ -4,7 +4,7 @@ import "time"
 
 // Connection is the state of one client as the database sees it. The
 // database never touches the socket; it reads and changes this state and
-// writes out-of-band replies (pub/sub messages) through Push.
+// writes out-of-band replies (pub/sub messages) through Enqueue.
 type Connection interface {
 	// ID is the unique, increasing client id (CLIENT ID).
 	ID() int64
@@ -25,8 +25,14 @@ type Connection interface {
 	// State is the per-connection bag of transaction, subscription and
 	// client-command state kept by the database layer.
 	State() *ClientState
-	// Push writes an out-of-band reply (a pub/sub message) and flushes it.
+	// Push writes an out-of-band reply and flushes it, waiting for the
+	// socket (MONITOR's writer).
 	Push(r Reply) error
+	// Enqueue appends an out-of-band reply (a pub/sub message) without
+	// waiting: the connection sends it from its own writer. It reports
+	// false when the connection is closed, or was closed for passing its
+	// client-output-buffer-limit.
+	Enqueue(r Reply) bool
 	// Close closes the connection at once (CLIENT KILL, shutdown).
 	Close() error
 	// CreatedAt and LastActive give the age and idle time (CLIENT LIST).

@@ -18,12 +18,18 @@ type ClientState struct {
 	InMulti bool
 	TxDirty bool       // a command failed to queue: EXEC answers EXECABORT
 	Queued  [][][]byte // commands queued by MULTI, copied
-	// Watched keys: db index and key to the key's version at WATCH time.
-	Watched map[WatchedKey]uint64
+	// Watching is set by WATCH and cleared when the watches are dropped;
+	// the watches themselves live in the database's registry.
+	Watching bool
+	// DirtyCAS is set, by whichever client modifies a watched key, when
+	// EXEC must fail with a null reply.
+	DirtyCAS atomic.Bool
 
-	// Pub/sub (guarded by the pub/sub hub's lock).
+	// Pub/sub subscriptions, changed only by the client's own goroutine
+	// under the pub/sub hub's lock. Patterns keep subscription order (a
+	// list in Redis 7.0, which PUNSUBSCRIBE without arguments follows).
 	Channels      map[string]struct{}
-	Patterns      map[string]struct{}
+	Patterns      []string
 	ShardChannels map[string]struct{}
 
 	Reply   ReplyMode

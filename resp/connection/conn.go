@@ -3,7 +3,9 @@
 package connection
 
 import (
+	"errors"
 	"net"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"goredis/config"
 	"goredis/interface/resp"
 	"goredis/lib/clock"
+	"goredis/lib/logger"
 	"goredis/resp/parser"
 )
 
@@ -31,13 +34,21 @@ type Connection struct {
 	proto  atomic.Int32
 	authed atomic.Bool
 
-	mu      sync.Mutex // guards out, werr, name and the socket's writes
-	out     []byte
-	werr    error
-	name    string
-	user    string
-	created time.Time
-	active  atomic.Int64 // clock.Mono of the last command
+	mu       sync.Mutex // guards out, spare, inflight, werr, name, user, softAt
+	out      []byte
+	spare    []byte // the buffer of the previous write, reused
+	inflight int    // bytes handed to the socket by a write still running
+	werr     error
+	softAt   int64 // clock.Mono when the soft output limit was first passed
+	name     string
+	user     string
+	created  time.Time
+	active   atomic.Int64 // clock.Mono of the last command
+
+	wmu        sync.Mutex // serializes writes to the socket, in buffer order
+	writerOnce sync.Once
+	wake       chan struct{} // cap 1: Enqueue asks the writer to flush
+	done       chan struct{} // closed by Close
 
 	Parser *parser.Parser
 	closed atomic.Bool
@@ -47,7 +58,7 @@ type Connection struct {
 
 // New wraps an accepted socket.
 func New(conn net.Conn) *Connection {
-	c := &Connection{conn: conn, id: nextID.Add(1), created: time.Now(), user: "default"}
+	c := &Connection{conn: conn, id: nextID.Add(1), created: time.Now(), user: "default", done: make(chan struct{})}
 	c.proto.Store(2)
 	c.active.Store(clock.Mono())
 	c.Parser = parser.New(conn, c)
@@ -58,7 +69,7 @@ func New(conn net.Conn) *Connection {
 // NewFake returns a connection without a socket, for internal clients
 // (AOF loading, tests); its replies are discarded.
 func NewFake() *Connection {
-	c := &Connection{id: nextID.Add(1), created: time.Now(), user: "default"}
+	c := &Connection{id: nextID.Add(1), created: time.Now(), user: "default", done: make(chan struct{})}
 	c.proto.Store(2)
 	c.authed.Store(true)
 	return c
@@ -141,7 +152,7 @@ func (c *Connection) Touch() {
 // Buffers reports buffer sizes for CLIENT LIST.
 func (c *Connection) Buffers() (qbuf, qbufFree, out int) {
 	c.mu.Lock()
-	out = len(c.out)
+	out = len(c.out) + c.inflight
 	c.mu.Unlock()
 	return int(c.qbuf.Load()), 0, out
 }
@@ -163,44 +174,180 @@ func (c *Connection) AuthRequired() bool {
 func (c *Connection) Write(r resp.Reply) {
 	c.mu.Lock()
 	c.out = r.AppendTo(c.out, c.proto.Load() == 3)
-	big := len(c.out) >= outFlushAt
+	n := len(c.out)
+	over := n+c.inflight > checkLimitsAbove && c.overLimitLocked()
 	c.mu.Unlock()
-	if big {
+	if over {
+		c.closeForLimit()
+		return
+	}
+	if n >= outFlushAt {
 		_ = c.Flush()
 	}
 }
 
-// Push writes an out-of-band reply and flushes it.
+// Push writes an out-of-band reply and flushes it, waiting for the socket.
 func (c *Connection) Push(r resp.Reply) error {
 	c.Write(r)
 	return c.Flush()
 }
 
-// Flush writes the buffered replies with one write. The first write error
-// is kept; later calls return it without writing.
-func (c *Connection) Flush() error {
+// Enqueue appends an out-of-band reply (a pub/sub message) and returns at
+// once: the connection's writer goroutine sends it, so a publisher never
+// waits for a slow subscriber. A connection whose pending output passes
+// its class's client-output-buffer-limit is closed, as Redis does; Enqueue
+// then reports false.
+func (c *Connection) Enqueue(r resp.Reply) bool {
+	if c.closed.Load() {
+		return false
+	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	if c.werr != nil {
+		c.mu.Unlock()
+		return false
+	}
+	c.out = r.AppendTo(c.out, c.proto.Load() == 3)
+	over := len(c.out)+c.inflight > checkLimitsAbove && c.overLimitLocked()
+	c.mu.Unlock()
+	if over {
+		c.closeForLimit()
+		return false
+	}
+	if c.conn == nil {
+		c.mu.Lock()
+		c.out = c.out[:0]
+		c.mu.Unlock()
+		return true
+	}
+	c.writerOnce.Do(func() {
+		c.wake = make(chan struct{}, 1)
+		go c.writer()
+	})
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// writer flushes what Enqueue buffered until the connection closes.
+func (c *Connection) writer() {
+	for {
+		select {
+		case <-c.done:
+			return
+		case <-c.wake:
+			if c.Flush() != nil {
+				return
+			}
+		}
+	}
+}
+
+// checkLimitsAbove is the pending output below which no limit is checked
+// (Redis does not count its 16 KB static reply buffer either).
+const checkLimitsAbove = 16 * 1024
+
+// overLimitLocked applies client-output-buffer-limit to the pending output
+// (buffered plus being written), with Redis's rule: over the hard limit at
+// once, or over the soft limit for longer than its seconds. The class is
+// pubsub while the client has subscriptions, normal otherwise. c.mu is
+// held.
+func (c *Connection) overLimitLocked() bool {
+	class := config.ClientNormal
+	if sh := &c.state.Shown; sh.Subs.Load()+sh.Patterns.Load()+sh.ShardSub.Load() > 0 {
+		class = config.ClientPubSub
+	}
+	lim := config.Get().OutputBufferLimits[class]
+	if lim.Hard == 0 && lim.Soft == 0 {
+		return false
+	}
+	used := int64(len(c.out) + c.inflight)
+	if lim.Hard > 0 && used >= lim.Hard {
+		return true
+	}
+	if lim.Soft > 0 && used >= lim.Soft {
+		now := clock.Mono()
+		if c.softAt == 0 {
+			c.softAt = now
+			return false
+		}
+		return time.Duration(now-c.softAt) > time.Duration(lim.SoftSeconds)*time.Second
+	}
+	c.softAt = 0
+	return false
+}
+
+// closeForLimit drops a client over its output buffer limit.
+func (c *Connection) closeForLimit() {
+	if c.closed.Load() {
+		return
+	}
+	logger.Warningf("Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", c.describe())
+	c.mu.Lock()
+	if c.werr == nil {
+		c.werr = errOutputLimit
+	}
+	c.out = c.out[:0]
+	c.mu.Unlock()
+	_ = c.Close()
+}
+
+var errOutputLimit = errors.New("output buffer limit reached")
+
+// describe names the client in log lines, like the start of Redis's
+// CLIENT LIST line.
+func (c *Connection) describe() string {
+	return "id=" + strconv.FormatInt(c.id, 10) + " addr=" + c.RemoteAddr() + " laddr=" + c.LocalAddr() + " name=" + c.Name()
+}
+
+// Flush writes the buffered replies with one write. The first write error
+// is kept; later calls return it without writing. Writes are serialized
+// and take the buffer in order, so replies and pushed messages leave in
+// the order they were appended; the buffer's lock is not held while the
+// socket is written, so appending never waits for a slow peer.
+func (c *Connection) Flush() error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.mu.Lock()
 	if c.werr != nil {
 		c.out = c.out[:0]
-		return c.werr
+		err := c.werr
+		c.mu.Unlock()
+		return err
 	}
 	if len(c.out) == 0 || c.conn == nil {
 		c.out = c.out[:0]
+		c.mu.Unlock()
 		return nil
 	}
-	_, c.werr = c.conn.Write(c.out)
-	if cap(c.out) > outFlushAt*4 {
-		c.out = nil
-	} else {
-		c.out = c.out[:0]
+	buf := c.out
+	c.out, c.spare = c.spare[:0], nil
+	c.inflight = len(buf)
+	c.mu.Unlock()
+
+	_, err := c.conn.Write(buf)
+
+	c.mu.Lock()
+	c.inflight = 0
+	if err != nil && c.werr == nil {
+		c.werr = err
 	}
-	return c.werr
+	err = c.werr
+	if cap(buf) <= outFlushAt*4 {
+		c.spare = buf[:0]
+	}
+	c.mu.Unlock()
+	return err
 }
 
 // Close closes the socket; the connection's loop then ends.
 func (c *Connection) Close() error {
-	if c.closed.Swap(true) || c.conn == nil {
+	if c.closed.Swap(true) {
+		return nil
+	}
+	close(c.done)
+	if c.conn == nil {
 		return nil
 	}
 	return c.conn.Close()

@@ -177,6 +177,18 @@ func (s Set) AppendTo(b []byte, resp3 bool) []byte {
 	return b
 }
 
+// Seq is several replies written one after another as the answer to one
+// command (SUBSCRIBE a b inside EXEC).
+type Seq []resp.Reply
+
+// AppendTo implements resp.Reply.
+func (q Seq) AppendTo(b []byte, resp3 bool) []byte {
+	for _, r := range q {
+		b = r.AppendTo(b, resp3)
+	}
+	return b
+}
+
 // Push is a RESP3 push frame (pub/sub messages), an array in RESP2.
 type Push []resp.Reply
 
