@@ -39,7 +39,7 @@ type Connection struct {
 	spare    []byte // the buffer of the previous write, reused
 	inflight int    // bytes handed to the socket by a write still running
 	werr     error
-	softAt   int64 // clock.Mono when the soft output limit was first passed
+	softAt   int64 // unix seconds when the soft output limit was first passed
 	name     string
 	user     string
 	created  time.Time
@@ -267,12 +267,13 @@ func (c *Connection) overLimitLocked() bool {
 		return true
 	}
 	if lim.Soft > 0 && used >= lim.Soft {
-		now := clock.Mono()
+		// Whole seconds, as Redis counts with its cached unixtime.
+		now := time.Now().Unix()
 		if c.softAt == 0 {
 			c.softAt = now
 			return false
 		}
-		return time.Duration(now-c.softAt) > time.Duration(lim.SoftSeconds)*time.Second
+		return now-c.softAt > lim.SoftSeconds
 	}
 	c.softAt = 0
 	return false

@@ -543,3 +543,97 @@ func TestConcurrentPush(t *testing.T) {
 		t.Fatalf("%d bytes sent, want %d", len(got), workers*each*len(enc)+each*len("+OK\r\n"))
 	}
 }
+
+// blockingConn is a fakeConn whose writes wait until released, like the
+// socket of a peer that stopped reading.
+type blockingConn struct {
+	*fakeConn
+	release chan struct{}
+}
+
+func (b *blockingConn) Write(p []byte) (int, error) {
+	<-b.release
+	return b.fakeConn.Write(p)
+}
+
+func (b *blockingConn) Close() error {
+	select {
+	case <-b.release:
+	default:
+		close(b.release)
+	}
+	return b.fakeConn.Close()
+}
+
+// TestEnqueueNeverWaits: Enqueue returns while the socket is stuck, the
+// backlog counts what is being written, and the pubsub class limits apply
+// once the client has subscriptions: over the hard limit at once, over
+// the soft limit only after it lasted longer than its seconds.
+func TestEnqueueNeverWaits(t *testing.T) {
+	old := config.Get().OutputBufferLimits
+	t.Cleanup(func() {
+		_ = config.SetParams([]string{"client-output-buffer-limit", "pubsub " + strconv.FormatInt(old[2].Hard, 10) + " " +
+			strconv.FormatInt(old[2].Soft, 10) + " " + strconv.FormatInt(old[2].SoftSeconds, 10)})
+	})
+	if err := config.SetParams([]string{"client-output-buffer-limit", "pubsub 100000 40000 0"}); err != nil {
+		t.Fatal(err)
+	}
+	msg := reply.Bulk(strings.Repeat("x", 1000))
+
+	// Not subscribed: the normal class (unlimited) applies.
+	bc := &blockingConn{fakeConn: newFakeConn(""), release: make(chan struct{})}
+	c := New(bc)
+	done := make(chan struct{})
+	go func() {
+		for i := 0; i < 150; i++ {
+			if !c.Enqueue(msg) {
+				t.Errorf("Enqueue %d refused for a client of the normal class", i)
+				break
+			}
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Enqueue waited for a stuck socket")
+	}
+	if n := outLen(c); n < 150*1000 {
+		t.Errorf("backlog %d, want all 150 KB counted (buffered plus in flight)", n)
+	}
+	_ = c.Close()
+
+	// Subscribed: the hard limit closes at once.
+	bc = &blockingConn{fakeConn: newFakeConn(""), release: make(chan struct{})}
+	c = New(bc)
+	c.State().Shown.Subs.Store(1)
+	sent := 0
+	for sent < 1000 && c.Enqueue(msg) {
+		sent++
+	}
+	if sent < 95 || sent > 101 {
+		t.Errorf("accepted %d messages of 1 KB before closing, want about 100 (hard 100000)", sent)
+	}
+	if !c.Closed() {
+		t.Error("connection over the hard limit not closed")
+	}
+
+	// Soft limit: staying over it is tolerated until more than its seconds
+	// (0 here) have passed, counted in whole seconds as Redis does.
+	if err := config.SetParams([]string{"client-output-buffer-limit", "pubsub 0 40000 0"}); err != nil {
+		t.Fatal(err)
+	}
+	bc = &blockingConn{fakeConn: newFakeConn(""), release: make(chan struct{})}
+	c = New(bc)
+	c.State().Shown.Patterns.Store(1)
+	for i := 0; i < 45; i++ {
+		c.Enqueue(msg)
+	}
+	if c.Closed() {
+		t.Fatal("closed as soon as the soft limit was passed")
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if c.Enqueue(msg) || !c.Closed() {
+		t.Error("still open after staying over the soft limit for more than its seconds")
+	}
+}
