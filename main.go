@@ -106,7 +106,16 @@ func run(args []string) int {
 		default:
 		}
 	}()
+	if cfg.AppendOnly {
+		srv.MarkLoading()
+	}
 	go ts.Serve()
+	if err := srv.LoadAppendOnly(); err != nil {
+		logger.Warningf("%v", err)
+		ts.Close()
+		srv.Close()
+		return 1
+	}
 
 	why := <-stop
 	if why != "" {

@@ -22,4 +22,7 @@ func (db *DB) signalDBChanged(replacedWith *DB) {
 // execution order.
 func (db *DB) propagate(args [][]byte) {
 	db.srv.stats.dirty.Add(1)
+	if p := db.srv.persist.aof.Load(); p != nil {
+		p.Append(db.index, args)
+	}
 }

@@ -31,6 +31,7 @@ type Server struct {
 
 	watches watchRegistry
 	pubsub  pubsubHub
+	persist persistState
 
 	startTime time.Time
 	stats     serverStats
@@ -128,6 +129,7 @@ func (s *Server) Close() {
 		close(s.stop)
 	}
 	s.stopped.Wait()
+	s.closePersistence()
 }
 
 // AfterClientClose forgets the client.
@@ -193,6 +195,9 @@ func (s *Server) exec(c resp.Connection, args [][]byte) (resp.Reply, *Command) {
 		return s.reject(c, cmd, reply.Err("Can't execute '"+cmd.Name+
 			"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")), cmd
 	}
+	if r := s.persistRefusal(c, cmd); r != nil {
+		return s.reject(c, cmd, r), cmd
+	}
 	if r := s.beforeCall(c, cmd); r != nil {
 		return s.reject(c, cmd, r), cmd
 	}
@@ -228,6 +233,9 @@ func (s *Server) callLocked(c resp.Connection, cmd *Command, args [][]byte, mode
 	cmd.calls.Add(1)
 	cmd.usec.Add(int64(dur / time.Microsecond))
 	s.afterCall(c, cmd, args, dur)
+	if cmd.Flags&FlagWrite != 0 {
+		s.afterWrite(c)
+	}
 	s.stats.totalCommands.Add(1)
 	if er, ok := r.(resp.ErrorReply); ok {
 		cmd.failed.Add(1)

@@ -13,6 +13,11 @@ type DB interface {
 	// AfterClientClose releases what the connection held (subscriptions,
 	// blocked waits, watches).
 	AfterClientClose(c resp.Connection)
+	// Durable blocks until every write c has run is as durable as
+	// appendfsync asks (in the append-only file; on disk under always).
+	// The connection calls it before sending replies; an error means they
+	// must not be sent, since the writes they acknowledge may be lost.
+	Durable(c resp.Connection) error
 	// Close stops background work and flushes persistence.
 	Close()
 }

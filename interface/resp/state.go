@@ -38,6 +38,11 @@ type ClientState struct {
 	// Closing is set when the connection must close after the pending reply.
 	Closing bool
 
+	// SyncTo is the append-only file's sequence number of the last write
+	// this client ran, which must be durable before its replies are sent
+	// (0: nothing to wait for). Read by the connection's writer too.
+	SyncTo atomic.Uint64
+
 	// Shown is what other clients may read (CLIENT LIST, CLIENT KILL)
 	// while this one runs commands; Publish refreshes it.
 	Shown Shown

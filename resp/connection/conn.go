@@ -45,6 +45,11 @@ type Connection struct {
 	created  time.Time
 	active   atomic.Int64 // clock.Mono of the last command
 
+	// BeforeFlush, when set, runs before buffered replies are written: the
+	// handler waits there for the client's writes to be durable. An error
+	// drops the replies and fails the connection.
+	BeforeFlush func() error
+
 	wmu        sync.Mutex // serializes writes to the socket, in buffer order
 	writerOnce sync.Once
 	wake       chan struct{} // cap 1: Enqueue asks the writer to flush
@@ -308,6 +313,18 @@ func (c *Connection) describe() string {
 // the order they were appended; the buffer's lock is not held while the
 // socket is written, so appending never waits for a slow peer.
 func (c *Connection) Flush() error {
+	if c.BeforeFlush != nil {
+		if err := c.BeforeFlush(); err != nil {
+			c.mu.Lock()
+			if c.werr == nil {
+				c.werr = err
+			}
+			c.out = c.out[:0]
+			c.mu.Unlock()
+			_ = c.Close()
+			return err
+		}
+	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	c.mu.Lock()

@@ -85,6 +85,7 @@ func (h *Handler) Handle(ctx context.Context, nc net.Conn) {
 	if h.registry != nil {
 		h.registry.AfterClientConnect(c)
 	}
+	c.BeforeFlush = func() error { return h.db.Durable(c) }
 	deadline := false
 	c.Parser.BeforeRead = func() error {
 		if err := c.Flush(); err != nil {

@@ -49,6 +49,7 @@ func (d *fakeDB) Exec(c resp.Connection, args [][]byte) resp.Reply {
 
 func (d *fakeDB) AfterClientClose(c resp.Connection) { d.closed.Add(1) }
 func (d *fakeDB) Close()                             {}
+func (d *fakeDB) Durable(c resp.Connection) error    { return nil }
 
 // countingConn counts the writes made on the server's side of a socket.
 type countingConn struct {

@@ -53,6 +53,11 @@ type Parser struct {
 	// BeforeRead, when set, runs before the parser blocks on a read: the
 	// place to flush replies of the commands already returned.
 	BeforeRead func() error
+	// AOF selects the grammar of an append-only file, as Redis's loader
+	// reads it: lines starting with '#' are annotations and skipped, and
+	// anything else but a multibulk of at least one argument is an error
+	// (no inline commands, no "*0").
+	AOF bool
 
 	buf      []byte
 	cmdStart int // where the frame being parsed starts
@@ -159,7 +164,22 @@ func indexCR(b []byte, c byte) int {
 // when more bytes are needed.
 func (p *Parser) parse() (args [][]byte, ok bool, err error) {
 	if p.mbLeft < 0 {
+		if p.AOF && p.buf[p.pos] == '#' {
+			nl := bytes.IndexByte(p.buf[p.pos:p.w], '\n')
+			if nl < 0 {
+				if p.w-p.pos > InlineMax {
+					return nil, false, ProtocolError("too big annotation line")
+				}
+				return nil, false, nil
+			}
+			p.pos += nl + 1
+			p.cmdStart = p.pos
+			return nil, true, nil
+		}
 		if p.buf[p.pos] != '*' {
+			if p.AOF {
+				return nil, false, ProtocolError("expected '*', got '" + string(p.buf[p.pos:p.pos+1]) + "'")
+			}
 			return p.parseInline()
 		}
 		b := p.buf[p.pos:p.w]
@@ -179,6 +199,9 @@ func (p *Parser) parse() (args [][]byte, ok bool, err error) {
 		}
 		if n > UnauthMaxArgs && p.limits != nil && p.limits.AuthRequired() {
 			return nil, false, ProtocolError("unauthenticated multibulk length")
+		}
+		if p.AOF && n < 1 {
+			return nil, false, ProtocolError("invalid multibulk length")
 		}
 		p.pos += nl + 2
 		if n <= 0 {

@@ -1,0 +1,310 @@
+// Package aof is the append-only file: the writer the database hands its
+// writes to (in the form they must be replayed, already rewritten by the
+// commands), the loader that replays a file at start-up, and the rewrite
+// that compacts it. It knows RESP and files, never the database's types.
+//
+// Durability: Append only buffers. A connection calls Sync with the
+// sequence number of its last record before it sends replies, so no write
+// is acknowledged before its record has reached the file (write(2), which
+// survives the process being killed) and, under appendfsync always, the
+// disk (fsync). Sync is a group commit: whoever arrives first writes
+// everything buffered so far, from every connection, with one write and
+// at most one fsync, while the others wait for it. Under everysec a
+// background loop fsyncs once a second.
+package aof
+
+import (
+	"errors"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"goredis/lib/logger"
+	"goredis/resp/client"
+)
+
+// Fsync policies.
+const (
+	FsyncAlways = iota
+	FsyncEverysec
+	FsyncNo
+)
+
+// ParseFsync maps appendfsync's value to a policy.
+func ParseFsync(s string) int {
+	switch s {
+	case "always":
+		return FsyncAlways
+	case "no":
+		return FsyncNo
+	}
+	return FsyncEverysec
+}
+
+// Persister appends records to one file.
+type Persister struct {
+	path string
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	f       *os.File
+	buf     []byte // encoded records not yet written
+	spare   []byte
+	seq     uint64        // records appended
+	seqA    atomic.Uint64 // seq, readable without the lock
+	written uint64        // records written (and fsynced under always)
+	pending bool          // buf holds records written but not yet fsynced (everysec)
+	writing bool          // a Sync leader is writing
+	policy  int
+	lastDB  int // the db of the last SELECT in the file; -1 before any
+	size    int64
+	err     error       // the last write or fsync error, until a write succeeds
+	failing atomic.Bool // err != nil
+	closed  bool
+
+	stop chan struct{}
+	done chan struct{}
+}
+
+// Open opens (creating it if needed) the file at path for appending.
+func Open(path string, policy int) (*Persister, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	p := &Persister{path: path, f: f, policy: policy, lastDB: -1, size: st.Size(),
+		stop: make(chan struct{}), done: make(chan struct{})}
+	p.cond = sync.NewCond(&p.mu)
+	go p.background()
+	return p, nil
+}
+
+// Path is the file's path.
+func (p *Persister) Path() string { return p.path }
+
+// SetPolicy changes appendfsync.
+func (p *Persister) SetPolicy(policy int) {
+	p.mu.Lock()
+	p.policy = policy
+	p.mu.Unlock()
+}
+
+// Record is one command of a transaction.
+type Record struct {
+	DB   int
+	Args [][]byte
+}
+
+var (
+	wordSelect = []byte("SELECT")
+	wordMulti  = []byte("MULTI")
+	wordExec   = []byte("EXEC")
+)
+
+// appendLocked encodes one command, preceded by SELECT when its db is not
+// the file's current one.
+func (p *Persister) appendLocked(db int, args [][]byte) {
+	if db != p.lastDB {
+		p.buf = client.AppendCommand(p.buf, wordSelect, strconv.AppendInt(nil, int64(db), 10))
+		p.lastDB = db
+	}
+	p.buf = client.AppendCommand(p.buf, args...)
+}
+
+// Append buffers one write and returns its sequence number for Sync.
+func (p *Persister) Append(db int, args [][]byte) uint64 {
+	p.mu.Lock()
+	p.appendLocked(db, args)
+	p.seq++
+	seq := p.seq
+	p.seqA.Store(seq)
+	p.mu.Unlock()
+	return seq
+}
+
+// AppendTx buffers the writes of one transaction together: MULTI … EXEC
+// around them when there are several, so a replay applies all or none.
+func (p *Persister) AppendTx(recs []Record) uint64 {
+	p.mu.Lock()
+	if len(recs) > 1 {
+		p.appendLocked(recs[0].DB, [][]byte{wordMulti})
+	}
+	for _, r := range recs {
+		p.appendLocked(r.DB, r.Args)
+	}
+	if len(recs) > 1 {
+		p.appendLocked(p.lastDB, [][]byte{wordExec})
+	}
+	p.seq++
+	seq := p.seq
+	p.seqA.Store(seq)
+	p.mu.Unlock()
+	return seq
+}
+
+// LastSeq is the sequence number of the last record appended.
+func (p *Persister) LastSeq() uint64 { return p.seqA.Load() }
+
+// Err reports the write or fsync error that makes the server refuse
+// writes (MISCONF), or nil. It costs one atomic load while there is none.
+func (p *Persister) Err() error {
+	if !p.failing.Load() {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.err
+}
+
+// Sync returns once every record up to seq is in the file (and on disk
+// under appendfsync always), or with the error that stopped it.
+func (p *Persister) Sync(seq uint64) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for p.written < seq {
+		if p.closed {
+			return errClosed
+		}
+		if p.writing {
+			p.cond.Wait()
+			continue
+		}
+		if err := p.flushLocked(p.policy == FsyncAlways); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var errClosed = errors.New("the append only file is closed")
+
+// flushLocked writes the buffer (as the group's leader: the lock is
+// released during the system calls) and fsyncs it when asked. On an
+// error the unwritten bytes stay buffered for the next attempt.
+func (p *Persister) flushLocked(fsync bool) error {
+	p.writing = true
+	buf := p.buf
+	upto := p.seq
+	p.buf = p.spare[:0]
+	p.spare = nil
+	p.mu.Unlock()
+
+	n, err := writeAll(p.f, buf)
+	if err == nil && fsync {
+		err = p.f.Sync()
+	}
+
+	p.mu.Lock()
+	p.writing = false
+	p.size += int64(n)
+	if n < len(buf) {
+		// Keep what did not reach the file in front of what came since.
+		p.buf = append(append([]byte(nil), buf[n:]...), p.buf...)
+	} else if cap(buf) <= 1<<20 {
+		p.spare = buf[:0]
+	}
+	if err != nil {
+		if p.err == nil {
+			logger.Warningf("Error writing to the AOF file: %v", err)
+		}
+		p.err = err
+		p.failing.Store(true)
+		p.cond.Broadcast()
+		return err
+	}
+	if p.err != nil {
+		logger.Warningf("AOF write error looks solved. Redis can write again.")
+		p.err = nil
+		p.failing.Store(false)
+	}
+	p.written = upto
+	p.pending = !fsync && n > 0
+	p.cond.Broadcast()
+	return nil
+}
+
+func writeAll(f *os.File, b []byte) (int, error) {
+	done := 0
+	for done < len(b) {
+		n, err := f.Write(b[done:])
+		done += n
+		if err != nil {
+			return done, err
+		}
+	}
+	return done, nil
+}
+
+// background writes what no connection synced (internal writes, expiry)
+// and, under everysec, fsyncs once a second; after an error it retries
+// every second.
+func (p *Persister) background() {
+	defer close(p.done)
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-t.C:
+		}
+		p.mu.Lock()
+		if !p.writing && !p.closed {
+			if len(p.buf) > 0 || p.err != nil {
+				_ = p.flushLocked(p.policy != FsyncNo)
+			} else if p.pending && p.policy == FsyncEverysec {
+				p.pending = false
+				f := p.f
+				p.writing = true
+				p.mu.Unlock()
+				err := f.Sync()
+				p.mu.Lock()
+				p.writing = false
+				if err != nil {
+					logger.Warningf("Error syncing the AOF file: %v", err)
+					p.err = err
+					p.failing.Store(true)
+				}
+				p.cond.Broadcast()
+			}
+		}
+		p.mu.Unlock()
+	}
+}
+
+// Size is the file's length including what is buffered.
+func (p *Persister) Size() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.size + int64(len(p.buf))
+}
+
+// Close writes and fsyncs what is buffered and closes the file.
+func (p *Persister) Close() error {
+	close(p.stop)
+	<-p.done
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for p.writing {
+		p.cond.Wait()
+	}
+	var err error
+	if len(p.buf) > 0 {
+		err = p.flushLocked(true)
+	} else {
+		err = p.f.Sync()
+	}
+	p.closed = true
+	p.cond.Broadcast()
+	if cerr := p.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -1,0 +1,162 @@
+package aof
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+
+	"goredis/resp/client"
+)
+
+func cmd(args ...string) [][]byte {
+	out := make([][]byte, len(args))
+	for i, a := range args {
+		out[i] = []byte(a)
+	}
+	return out
+}
+
+func encode(cmds ...[]string) string {
+	var b []byte
+	for _, c := range cmds {
+		b = client.AppendCommandStrings(b, c...)
+	}
+	return string(b)
+}
+
+// TestAppendSelectAndTx: SELECT is written when the db changes, and a
+// transaction of several writes is wrapped in MULTI/EXEC, of one is not.
+func TestAppendSelectAndTx(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.aof")
+	p, err := Open(path, FsyncEverysec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Append(0, cmd("SET", "a", "1"))
+	p.Append(0, cmd("SET", "b", "2"))
+	p.Append(2, cmd("DEL", "c"))
+	p.AppendTx([]Record{{DB: 2, Args: cmd("INCR", "x")}})
+	seq := p.AppendTx([]Record{{DB: 2, Args: cmd("INCR", "x")}, {DB: 1, Args: cmd("LPUSH", "l", "v")}})
+	if err := p.Sync(seq); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(path)
+	want := encode([]string{"SELECT", "0"}, []string{"SET", "a", "1"}, []string{"SET", "b", "2"},
+		[]string{"SELECT", "2"}, []string{"DEL", "c"}, []string{"INCR", "x"},
+		[]string{"MULTI"}, []string{"INCR", "x"}, []string{"SELECT", "1"}, []string{"LPUSH", "l", "v"}, []string{"EXEC"})
+	if string(got) != want {
+		t.Fatalf("file:\n%q\nwant:\n%q", got, want)
+	}
+	// Reopening appends after what is there and selects again.
+	p, err = Open(path, FsyncAlways)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Sync(p.Append(1, cmd("SET", "z", "9"))); err != nil {
+		t.Fatal(err)
+	}
+	p.Close()
+	got, _ = os.ReadFile(path)
+	if !bytes.HasSuffix(got, []byte(encode([]string{"SELECT", "1"}, []string{"SET", "z", "9"}))) {
+		t.Fatalf("after reopen: %q", got)
+	}
+}
+
+// TestGroupCommit: concurrent appenders each Sync their own record; when
+// every Sync has returned, the file holds every record, whole.
+func TestGroupCommit(t *testing.T) {
+	for _, policy := range []int{FsyncAlways, FsyncEverysec, FsyncNo} {
+		path := filepath.Join(t.TempDir(), "g.aof")
+		p, err := Open(path, policy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const writers, each = 8, 200
+		var wg sync.WaitGroup
+		for w := 0; w < writers; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for i := 0; i < each; i++ {
+					seq := p.Append(0, cmd("SET", "k"+strconv.Itoa(w), strconv.Itoa(i)))
+					if err := p.Sync(seq); err != nil {
+						t.Error(err)
+						return
+					}
+					// What Sync promised is in the file already.
+					if st, _ := os.Stat(path); st.Size() == 0 {
+						t.Error("Sync returned before anything reached the file")
+						return
+					}
+				}
+			}(w)
+		}
+		wg.Wait()
+		size := p.Size()
+		p.Close()
+		data, _ := os.ReadFile(path)
+		if int64(len(data)) != size {
+			t.Errorf("policy %d: Size %d, file %d", policy, size, len(data))
+		}
+		n := 0
+		_, err = Load(path, false, func(args [][]byte) error {
+			if string(args[0]) == "SET" {
+				n++
+			}
+			return nil
+		})
+		if err != nil || n != writers*each {
+			t.Errorf("policy %d: loaded %d SETs (%v), want %d", policy, n, err, writers*each)
+		}
+	}
+}
+
+// TestWriteErrorRefusesThenRecovers: a failing file (ENOSPC from
+// /dev/full) makes Sync fail and Err report it; the data stays buffered.
+func TestWriteErrorRefusesThenRecovers(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full")
+	}
+	p, err := Open("/dev/full", FsyncNo)
+	if err != nil {
+		t.Skip(err)
+	}
+	seq := p.Append(0, cmd("SET", "a", "1"))
+	err = p.Sync(seq)
+	if !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("Sync on a full device: %v, want ENOSPC", err)
+	}
+	if !errors.Is(p.Err(), syscall.ENOSPC) {
+		t.Fatalf("Err: %v", p.Err())
+	}
+	if p.Size() == 0 {
+		t.Fatal("the unwritten record was dropped")
+	}
+	// Swap in a working file: the next attempt writes what was kept.
+	path := filepath.Join(t.TempDir(), "ok.aof")
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.mu.Lock()
+	old := p.f
+	p.f = f
+	p.mu.Unlock()
+	old.Close()
+	if err := p.Sync(seq); err != nil || p.Err() != nil {
+		t.Fatalf("after recovery: Sync %v, Err %v", err, p.Err())
+	}
+	p.Close()
+	got, _ := os.ReadFile(path)
+	if string(got) != encode([]string{"SELECT", "0"}, []string{"SET", "a", "1"}) {
+		t.Fatalf("recovered file %q", got)
+	}
+}
