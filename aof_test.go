@@ -108,16 +108,28 @@ func TestAOFCrash(t *testing.T) {
 }
 
 // snapshot lists every key of every used db with its type, value and
-// whether it has a TTL, in a form that compares equal across servers.
+// whether it has a TTL, in a form that compares equal across servers. It
+// pipelines its commands.
 func snapshot(t *testing.T, addr string) []string {
 	t.Helper()
 	c := dialRaw(t, addr)
-	do := func(args ...string) client.Value {
-		v, err := c.Do(5*time.Second, args...)
-		if err != nil {
+	pipe := func(cmds [][]string) []client.Value {
+		var b []byte
+		for _, cmd := range cmds {
+			b = client.AppendCommandStrings(b, cmd...)
+		}
+		if err := c.Write(b); err != nil {
 			t.Fatal(err)
 		}
-		return v
+		out := make([]client.Value, len(cmds))
+		for i := range cmds {
+			v, err := c.ReadValue(10 * time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[i] = v
+		}
+		return out
 	}
 	strs := func(v client.Value) []string {
 		var out []string
@@ -128,29 +140,47 @@ func snapshot(t *testing.T, addr string) []string {
 	}
 	var out []string
 	for db := 0; db < 4; db++ {
-		do("SELECT", strconv.Itoa(db))
-		for _, k := range strs(do("KEYS", "*")) {
-			typ := do("TYPE", k).Text()
+		keys := strs(pipe([][]string{{"SELECT", strconv.Itoa(db)}, {"KEYS", "*"}})[1])
+		var meta [][]string
+		for _, k := range keys {
+			meta = append(meta, []string{"TYPE", k}, []string{"PTTL", k})
+		}
+		mv := pipe(meta)
+		var vals [][]string
+		for i, k := range keys {
+			switch mv[2*i].Text() {
+			case "string":
+				vals = append(vals, []string{"GET", k})
+			case "list":
+				vals = append(vals, []string{"LRANGE", k, "0", "-1"})
+			case "set":
+				vals = append(vals, []string{"SMEMBERS", k})
+			case "hash":
+				vals = append(vals, []string{"HGETALL", k})
+			default:
+				vals = append(vals, []string{"ZRANGE", k, "0", "-1", "WITHSCORES"})
+			}
+		}
+		vv := pipe(vals)
+		for i, k := range keys {
+			typ := mv[2*i].Text()
 			var val []string
 			switch typ {
 			case "string":
-				val = []string{string(do("GET", k).Str)}
-			case "list":
-				val = strs(do("LRANGE", k, "0", "-1"))
+				val = []string{string(vv[i].Str)}
 			case "set":
-				val = strs(do("SMEMBERS", k))
+				val = strs(vv[i])
 				sort.Strings(val)
 			case "hash":
-				kv := strs(do("HGETALL", k))
-				for i := 0; i+1 < len(kv); i += 2 {
-					val = append(val, kv[i]+"="+kv[i+1])
+				kv := strs(vv[i])
+				for j := 0; j+1 < len(kv); j += 2 {
+					val = append(val, kv[j]+"="+kv[j+1])
 				}
 				sort.Strings(val)
-			case "zset":
-				val = strs(do("ZRANGE", k, "0", "-1", "WITHSCORES"))
+			default:
+				val = strs(vv[i])
 			}
-			ttl := do("PTTL", k).Int
-			out = append(out, fmt.Sprintf("db%d %s %s %q ttl=%v", db, k, typ, val, ttl > 0))
+			out = append(out, fmt.Sprintf("db%d %s %s %q ttl=%v", db, k, typ, val, mv[2*i+1].Int > 0))
 		}
 	}
 	sort.Strings(out)
@@ -260,4 +290,133 @@ func TestAOFTruncatedStart(t *testing.T) {
 	if !strings.HasPrefix(string(data), good) || strings.Contains(string(data), "hel") {
 		t.Fatalf("file after restart: %q", data)
 	}
+}
+
+// TestAOFRewriteUnderLoad rewrites the file again and again while clients
+// keep writing, with commands touching one key, several keys (RENAME,
+// SMOVE, LMOVE, SUNIONSTORE), transactions and expiries; the live dataset
+// and the dataset replayed from the rewritten file must be equal.
+func TestAOFRewriteUnderLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	p := startServer(t, bin, "--appendonly", "yes", "--dir", dir, "--auto-aof-rewrite-percentage", "0", "--enable-debug-command", "yes")
+	c := dialRaw(t, p.addr)
+	// A bulk of keys so a dump takes a while.
+	if v, err := c.Do(30*time.Second, "DEBUG", "POPULATE", "300000", "bulk"); err != nil || v.Text() != "OK" {
+		t.Fatalf("DEBUG POPULATE: %q %v", v.Raw, err)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			wc, err := client.DialRaw(p.addr)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer wc.Close()
+			k := func(i int) string { return "k" + strconv.Itoa((i*7+w)%23) }
+			for i := 0; i < 20000; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				var cmd []string
+				switch i % 12 {
+				case 0:
+					cmd = []string{"INCR", "n:" + k(i)}
+				case 1:
+					cmd = []string{"RPUSH", "l:" + k(i), strconv.Itoa(i)}
+				case 2:
+					cmd = []string{"LMOVE", "l:" + k(i), "l:" + k(i+1), "LEFT", "RIGHT"}
+				case 3:
+					cmd = []string{"SADD", "s:" + k(i), strconv.Itoa(i % 50)}
+				case 4:
+					cmd = []string{"SMOVE", "s:" + k(i), "s:" + k(i+3), strconv.Itoa(i % 50)}
+				case 5:
+					cmd = []string{"SUNIONSTORE", "s:" + k(i+5), "s:" + k(i), "s:" + k(i+1)}
+				case 6:
+					cmd = []string{"HINCRBY", "h:" + k(i), "f" + strconv.Itoa(i%5), "1"}
+				case 7:
+					cmd = []string{"ZINCRBY", "z:" + k(i), "1.5", "m" + strconv.Itoa(i%9)}
+				case 8:
+					cmd = []string{"RENAME", "n:" + k(i), "n:" + k(i+2)}
+				case 9:
+					cmd = []string{"SET", "bulk:" + strconv.Itoa((i*131+w)%300000), "x" + strconv.Itoa(i)}
+				case 10:
+					cmd = []string{"EXPIRE", "h:" + k(i), "1000"}
+				case 11:
+					_, err := txDoMain(wc, []string{"INCR", "n:" + k(i)}, []string{"DEL", "bulk:" + strconv.Itoa((i*37+w)%300000)}, []string{"LPOP", "l:" + k(i)})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					continue
+				}
+				if _, err := wc.Do(5*time.Second, cmd...); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}(w)
+	}
+	rewrites := 0
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) && rewrites < 6 {
+		v, err := c.Do(5*time.Second, "BGREWRITEAOF")
+		if err != nil || !strings.Contains(v.Text(), "started") {
+			t.Fatalf("BGREWRITEAOF: %q %v", v.Raw, err)
+		}
+		for {
+			info, _ := c.Do(5*time.Second, "INFO", "persistence")
+			if strings.Contains(string(info.Str), "aof_rewrite_in_progress:0") {
+				if !strings.Contains(string(info.Str), "aof_last_bgrewrite_status:ok") {
+					t.Fatalf("rewrite failed:\n%s", info.Str)
+				}
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		rewrites++
+	}
+	close(stop)
+	wg.Wait()
+	want := snapshot(t, p.addr)
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	if code := p.wait(t, 10*time.Second); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	p = startServer(t, bin, "--appendonly", "yes", "--dir", dir)
+	got := snapshot(t, p.addr)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		diff := 0
+		for i := range want {
+			if i >= len(got) || got[i] != want[i] {
+				t.Errorf("first difference at %d: got %q want %q", i, got[min(i, len(got)-1)], want[i])
+				break
+			}
+			diff++
+		}
+		t.Fatalf("replayed dataset differs (%d keys live, %d replayed)", len(want), len(got))
+	}
+	t.Logf("%d rewrites under load; %d keys replayed identically", rewrites, len(want))
+}
+
+// txDoMain runs MULTI … EXEC on c.
+func txDoMain(c *client.RawConn, cmds ...[]string) (client.Value, error) {
+	if _, err := c.Do(5*time.Second, "MULTI"); err != nil {
+		return client.Value{}, err
+	}
+	for _, cmd := range cmds {
+		if _, err := c.Do(5*time.Second, cmd...); err != nil {
+			return client.Value{}, err
+		}
+	}
+	return c.Do(5*time.Second, "EXEC")
 }

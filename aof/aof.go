@@ -47,22 +47,25 @@ func ParseFsync(s string) int {
 type Persister struct {
 	path string
 
-	mu      sync.Mutex
-	cond    *sync.Cond
-	f       *os.File
-	buf     []byte // encoded records not yet written
-	spare   []byte
-	seq     uint64        // records appended
-	seqA    atomic.Uint64 // seq, readable without the lock
-	written uint64        // records written (and fsynced under always)
-	pending bool          // buf holds records written but not yet fsynced (everysec)
-	writing bool          // a Sync leader is writing
-	policy  int
-	lastDB  int // the db of the last SELECT in the file; -1 before any
-	size    int64
-	err     error       // the last write or fsync error, until a write succeeds
-	failing atomic.Bool // err != nil
-	closed  bool
+	mu       sync.Mutex
+	cond     *sync.Cond
+	f        *os.File
+	buf      []byte // encoded records not yet written
+	spare    []byte
+	seq      uint64        // records appended
+	seqA     atomic.Uint64 // seq, readable without the lock
+	written  uint64        // records written (and fsynced under always)
+	pending  bool          // buf holds records written but not yet fsynced (everysec)
+	writing  bool          // a Sync leader is writing
+	policy   int
+	lastDB   int // the db of the last SELECT in the file; -1 before any
+	size     int64
+	baseSize int64 // size after the last rewrite (or at open)
+	rw       *Rewrite
+	rwGen    uint64
+	err      error       // the last write or fsync error, until a write succeeds
+	failing  atomic.Bool // err != nil
+	closed   bool
 
 	stop chan struct{}
 	done chan struct{}
@@ -79,11 +82,26 @@ func Open(path string, policy int) (*Persister, error) {
 		f.Close()
 		return nil, err
 	}
-	p := &Persister{path: path, f: f, policy: policy, lastDB: -1, size: st.Size(),
+	p := newPersister(path, f, policy)
+	p.size, p.baseSize = st.Size(), st.Size()
+	return p, nil
+}
+
+// OpenDetached returns a Persister with no file yet, for appendonly
+// turned on at run time: writes are not kept until the first rewrite
+// (which must follow at once) writes the dataset to path and attaches it.
+// Until then Sync does not wait, as Redis acknowledges writes while its
+// first rewrite runs.
+func OpenDetached(path string, policy int) *Persister {
+	return newPersister(path, nil, policy)
+}
+
+func newPersister(path string, f *os.File, policy int) *Persister {
+	p := &Persister{path: path, f: f, policy: policy, lastDB: -1,
 		stop: make(chan struct{}), done: make(chan struct{})}
 	p.cond = sync.NewCond(&p.mu)
 	go p.background()
-	return p, nil
+	return p
 }
 
 // Path is the file's path.
@@ -111,6 +129,9 @@ var (
 // appendLocked encodes one command, preceded by SELECT when its db is not
 // the file's current one.
 func (p *Persister) appendLocked(db int, args [][]byte) {
+	if p.f == nil {
+		return // detached: the first rewrite will hold it
+	}
 	if db != p.lastDB {
 		p.buf = client.AppendCommand(p.buf, wordSelect, strconv.AppendInt(nil, int64(db), 10))
 		p.lastDB = db
@@ -131,7 +152,8 @@ func (p *Persister) Append(db int, args [][]byte) uint64 {
 
 // AppendTx buffers the writes of one transaction together: MULTI … EXEC
 // around them when there are several, so a replay applies all or none.
-func (p *Persister) AppendTx(recs []Record) uint64 {
+// While a rewrite runs, tail is what its tail needs (see AppendRewriting).
+func (p *Persister) AppendTx(recs []Record, gen uint64, tail []Record) uint64 {
 	p.mu.Lock()
 	if len(recs) > 1 {
 		p.appendLocked(recs[0].DB, [][]byte{wordMulti})
@@ -142,6 +164,7 @@ func (p *Persister) AppendTx(recs []Record) uint64 {
 	if len(recs) > 1 {
 		p.appendLocked(p.lastDB, [][]byte{wordExec})
 	}
+	p.tailLocked(gen, tail, true)
 	p.seq++
 	seq := p.seq
 	p.seqA.Store(seq)
@@ -171,6 +194,9 @@ func (p *Persister) Sync(seq uint64) error {
 	for p.written < seq {
 		if p.closed {
 			return errClosed
+		}
+		if p.f == nil {
+			return nil // detached: nothing to be durable in yet
 		}
 		if p.writing {
 			p.cond.Wait()
@@ -256,7 +282,7 @@ func (p *Persister) background() {
 		case <-t.C:
 		}
 		p.mu.Lock()
-		if !p.writing && !p.closed {
+		if !p.writing && !p.closed && p.f != nil {
 			if len(p.buf) > 0 || p.err != nil {
 				_ = p.flushLocked(p.policy != FsyncNo)
 			} else if p.pending && p.policy == FsyncEverysec {
@@ -286,6 +312,15 @@ func (p *Persister) Size() int64 {
 	return p.size + int64(len(p.buf))
 }
 
+// Sizes reports the current size, the size after the last rewrite (or at
+// open), the bytes buffered and whether a rewrite runs (INFO, automatic
+// rewrites).
+func (p *Persister) Sizes() (current, base, buffered int64, rewriting bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.size + int64(len(p.buf)), p.baseSize, int64(len(p.buf)), p.rw != nil
+}
+
 // Close writes and fsyncs what is buffered and closes the file.
 func (p *Persister) Close() error {
 	close(p.stop)
@@ -295,14 +330,24 @@ func (p *Persister) Close() error {
 	for p.writing {
 		p.cond.Wait()
 	}
-	var err error
-	if len(p.buf) > 0 {
-		err = p.flushLocked(true)
-	} else {
-		err = p.f.Sync()
+	if rw := p.rw; rw != nil {
+		p.rw = nil
+		rw.tmp.Close()
+		os.Remove(rw.tmpPath)
 	}
 	p.closed = true
 	p.cond.Broadcast()
+	if p.f == nil {
+		return nil
+	}
+	var err error
+	if len(p.buf) > 0 {
+		p.closed = false
+		err = p.flushLocked(true)
+		p.closed = true
+	} else {
+		err = p.f.Sync()
+	}
 	if cerr := p.f.Close(); err == nil {
 		err = cerr
 	}

@@ -40,8 +40,8 @@ func TestAppendSelectAndTx(t *testing.T) {
 	p.Append(0, cmd("SET", "a", "1"))
 	p.Append(0, cmd("SET", "b", "2"))
 	p.Append(2, cmd("DEL", "c"))
-	p.AppendTx([]Record{{DB: 2, Args: cmd("INCR", "x")}})
-	seq := p.AppendTx([]Record{{DB: 2, Args: cmd("INCR", "x")}, {DB: 1, Args: cmd("LPUSH", "l", "v")}})
+	p.AppendTx([]Record{{DB: 2, Args: cmd("INCR", "x")}}, 0, nil)
+	seq := p.AppendTx([]Record{{DB: 2, Args: cmd("INCR", "x")}, {DB: 1, Args: cmd("LPUSH", "l", "v")}}, 0, nil)
 	if err := p.Sync(seq); err != nil {
 		t.Fatal(err)
 	}
@@ -158,5 +158,92 @@ func TestWriteErrorRefusesThenRecovers(t *testing.T) {
 	got, _ := os.ReadFile(path)
 	if string(got) != encode([]string{"SELECT", "0"}, []string{"SET", "a", "1"}) {
 		t.Fatalf("recovered file %q", got)
+	}
+}
+
+// TestRewriteSwap: the new file is the base, then the tail kept while
+// the rewrite ran (only for its generation), and appending continues on
+// it; records Sync waited for are durable in it.
+func TestRewriteSwap(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "r.aof")
+	p, err := Open(path, FsyncEverysec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	p.Sync(p.Append(0, cmd("SET", "old", "1")))
+	rw, err := p.BeginRewrite()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.BeginRewrite(); err != ErrRewriteRunning {
+		t.Fatalf("second BeginRewrite: %v", err)
+	}
+	rw.Base(0, cmd("SET", "a", "1"))
+	p.AppendRewriting(0, cmd("INCR", "a"), rw.Gen(), []Record{{DB: 0, Args: cmd("INCR", "a")}})
+	p.AppendRewriting(0, cmd("SET", "b", "x"), rw.Gen(), nil)                                             // the dump sees it
+	p.AppendRewriting(3, cmd("SET", "c", "y"), rw.Gen()+7, []Record{{DB: 3, Args: cmd("SET", "c", "y")}}) // stale generation
+	rw.Base(1, cmd("RPUSH", "l", "v"))
+	seq := p.AppendTx([]Record{{DB: 1, Args: cmd("LPOP", "l")}, {DB: 1, Args: cmd("DEL", "l")}}, rw.Gen(),
+		[]Record{{DB: 1, Args: cmd("LPOP", "l")}, {DB: 1, Args: cmd("DEL", "l")}})
+	size, err := rw.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Sync(seq); err != nil {
+		t.Fatal(err)
+	}
+	want := encode([]string{"SELECT", "0"}, []string{"SET", "a", "1"}, []string{"SELECT", "1"}, []string{"RPUSH", "l", "v"},
+		[]string{"SELECT", "0"}, []string{"INCR", "a"}, []string{"SELECT", "1"}, []string{"MULTI"}, []string{"LPOP", "l"}, []string{"DEL", "l"}, []string{"EXEC"})
+	got, _ := os.ReadFile(path)
+	if string(got) != want || size != int64(len(want)) {
+		t.Fatalf("rewritten file (size %d):\n%q\nwant:\n%q", size, got, want)
+	}
+	p.Sync(p.Append(1, cmd("SET", "after", "1")))
+	p.Sync(p.Append(0, cmd("SET", "after0", "1")))
+	got, _ = os.ReadFile(path)
+	if string(got) != want+encode([]string{"SET", "after", "1"}, []string{"SELECT", "0"}, []string{"SET", "after0", "1"}) {
+		t.Fatalf("appends after the swap: %q", got[len(want):])
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "temp-*")); len(m) != 0 {
+		t.Fatalf("temporary files left: %v", m)
+	}
+	// An aborted rewrite leaves the file alone and no temporary file.
+	rw, _ = p.BeginRewrite()
+	rw.Base(0, cmd("SET", "zzz", "1"))
+	rw.Abort()
+	if again, _ := os.ReadFile(path); string(again) != string(got) {
+		t.Fatal("Abort changed the file")
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "temp-*")); len(m) != 0 {
+		t.Fatalf("temporary files left after Abort: %v", m)
+	}
+}
+
+// TestDetached: with no file yet, writes are acknowledged at once and the
+// first rewrite creates the file.
+func TestDetached(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.aof")
+	p := OpenDetached(path, FsyncAlways)
+	defer p.Close()
+	if err := p.Sync(p.Append(0, cmd("SET", "a", "1"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err == nil {
+		t.Fatal("a detached Persister created its file")
+	}
+	rw, err := p.BeginRewrite()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rw.Base(0, cmd("SET", "a", "1"))
+	if _, err := rw.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	p.Sync(p.Append(0, cmd("SET", "b", "2")))
+	got, _ := os.ReadFile(path)
+	if string(got) != encode([]string{"SELECT", "0"}, []string{"SET", "a", "1"}, []string{"SET", "b", "2"}) {
+		t.Fatalf("file %q", got)
 	}
 }

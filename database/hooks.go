@@ -22,7 +22,13 @@ func (db *DB) signalDBChanged(replacedWith *DB) {
 // execution order.
 func (db *DB) propagate(args [][]byte) {
 	db.srv.stats.dirty.Add(1)
-	if p := db.srv.persist.aof.Load(); p != nil {
-		p.Append(db.index, args)
+	p := db.srv.persist.aof.Load()
+	if p == nil {
+		return
 	}
+	if run := db.srv.persist.rewriting.Load(); run != nil {
+		p.AppendRewriting(db.index, args, run.gen, db.srv.rewriteTail(run, db, args))
+		return
+	}
+	p.Append(db.index, args)
 }

@@ -26,9 +26,11 @@ import (
 
 // persistState is a Server's persistence state.
 type persistState struct {
-	aof     atomic.Pointer[aof.Persister]
-	loading atomic.Bool
-	loader  atomic.Int64 // client id replaying the file
+	aof       atomic.Pointer[aof.Persister]
+	loading   atomic.Bool
+	loader    atomic.Int64 // client id replaying the file
+	rewriting atomic.Pointer[rewriteRun]
+	rw        rewriteStats
 }
 
 // MarkLoading makes the server answer LOADING until LoadAppendOnly ends;
@@ -45,6 +47,13 @@ func aofPath(cfg *config.Config) string {
 // fatal: the message is the one to log before exiting.
 func (s *Server) LoadAppendOnly() error {
 	defer s.persist.loading.Store(false)
+	config.OnApply("appendonly", s.applyAppendOnly)
+	config.OnApply("appendfsync", func(old, new *config.Config) error {
+		if p := s.persist.aof.Load(); p != nil {
+			p.SetPolicy(aof.ParseFsync(new.AppendFsync))
+		}
+		return nil
+	})
 	cfg := config.Get()
 	if !cfg.AppendOnly {
 		return nil
@@ -140,6 +149,10 @@ func (s *Server) persistRefusal(c resp.Connection, cmd *Command) resp.Reply {
 	return nil
 }
 
+func init() {
+	infoPersist = (*Server).persistFigures
+}
+
 var errLoading = reply.Error("LOADING Redis is loading the dataset in memory")
 
 // deniedWhileLoading is Redis's is_denyloading_command: a command without
@@ -179,4 +192,56 @@ func (s *Server) closePersistence() {
 			logger.Warningf("Error closing the AOF file: %v", err)
 		}
 	}
+}
+
+// applyAppendOnly is CONFIG SET appendonly: on, the dataset is written to
+// a fresh file by a rewrite while writes go on (they are kept from then
+// on); off, the file is flushed and closed.
+func (s *Server) applyAppendOnly(old, new *config.Config) error {
+	if old.AppendOnly == new.AppendOnly {
+		return nil
+	}
+	if !new.AppendOnly {
+		if run := s.persist.rewriting.Load(); run != nil {
+			run.cancel.Store(true)
+		}
+		s.closePersistence()
+		return nil
+	}
+	p := aof.OpenDetached(aofPath(new), aof.ParseFsync(new.AppendFsync))
+	if !s.persist.aof.CompareAndSwap(nil, p) {
+		p.Close()
+		return nil
+	}
+	if err := s.startRewrite(); err != nil {
+		s.persist.aof.CompareAndSwap(p, nil)
+		p.Close()
+		return err
+	}
+	return nil
+}
+
+// persistFigures is INFO persistence's view of the append-only file.
+func (s *Server) persistFigures() persistInfo {
+	pi := idlePersistInfo()
+	pi.Loading = s.persist.loading.Load()
+	st := &s.persist.rw
+	pi.AOFRewriteScheduled = st.scheduled.Load()
+	pi.AOFLastRewriteTimeSec = -1
+	if st.count.Load() > 0 || st.failures.Load() > 0 {
+		pi.AOFLastRewriteTimeSec = st.lastSec.Load()
+	}
+	pi.AOFRewrites = st.count.Load()
+	pi.AOFRewriteFailures = st.failures.Load()
+	pi.AOFLastBgrewriteOK = st.failures.Load() == 0
+	if run := s.persist.rewriting.Load(); run != nil {
+		pi.AOFRewriteInProgress = true
+		pi.AOFCurrentRewriteSec = int64(time.Since(run.started).Seconds())
+	}
+	if p := s.persist.aof.Load(); p != nil {
+		cur, base, buffered, _ := p.Sizes()
+		pi.AOFCurrentSize, pi.AOFBaseSize, pi.AOFBufferLen = cur, base, buffered
+		pi.AOFLastWriteOK = p.Err() == nil
+	}
+	return pi
 }

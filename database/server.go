@@ -118,6 +118,7 @@ func (s *Server) cron() {
 			}
 			s.world.RUnlock(0)
 		}
+		s.autoRewrite()
 	}
 }
 
