@@ -420,3 +420,87 @@ func txDoMain(c *client.RawConn, cmds ...[]string) (client.Value, error) {
 	}
 	return c.Do(5*time.Second, "EXEC")
 }
+
+// TestAOFFromRedisMultiPart: a dataset redis-server 7 wrote in its
+// multi-part layout (an empty RDB base and an incremental AOF) loads here,
+// and is then written to this server's own single file; a base RDB that
+// holds keys is refused with a message, never misread.
+func TestAOFFromRedisMultiPart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary")
+	}
+	redistest.Require(t)
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	r := redistest.Start(t, "--appendonly", "yes", "--dir", dir)
+	rc := dialRaw(t, r.Addr)
+	for _, cmd := range [][]string{
+		{"SET", "a", "1"}, {"SET", "t", "v", "EX", "1000"}, {"RPUSH", "l", "x", "y", "z"}, {"LPOP", "l"},
+		{"HSET", "h", "f", "v"}, {"ZADD", "z", "1.5", "m"}, {"SADD", "s", "1", "2"}, {"SPOP", "s"},
+		{"SELECT", "1"}, {"INCRBYFLOAT", "f", "2.5"}, {"MULTI"}, {"INCR", "n"}, {"INCR", "n"}, {"EXEC"},
+	} {
+		if _, err := rc.Do(5*time.Second, cmd...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := snapshot(t, r.Addr)
+	// Copy the layout while redis-server is still up (it fsyncs everysec;
+	// wait for it).
+	time.Sleep(1200 * time.Millisecond)
+	ours := t.TempDir()
+	copyDir(t, filepath.Join(dir, "appendonlydir"), filepath.Join(ours, "appendonlydir"))
+	p := startServer(t, bin, "--appendonly", "yes", "--dir", ours)
+	if got := snapshot(t, p.addr); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("loaded from redis's appendonlydir:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if _, err := os.Stat(filepath.Join(ours, "appendonly.aof")); err != nil {
+		t.Fatalf("the dataset was not written to our own file: %v", err)
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	p.wait(t, 10*time.Second)
+	// The next start reads our file (the directory no longer matters).
+	os.RemoveAll(filepath.Join(ours, "appendonlydir"))
+	p = startServer(t, bin, "--appendonly", "yes", "--dir", ours)
+	if got := snapshot(t, p.addr); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("restart from our file:\n%s", strings.Join(got, "\n"))
+	}
+
+	// A rewrite by redis-server with the RDB preamble puts the keys in an
+	// RDB base: refused.
+	if v, err := rc.Do(5*time.Second, "BGREWRITEAOF"); err != nil || v.IsError() {
+		t.Fatalf("BGREWRITEAOF: %q %v", v.Raw, err)
+	}
+	for i := 0; i < 100; i++ {
+		info, _ := rc.Do(5*time.Second, "INFO", "persistence")
+		if strings.Contains(string(info.Str), "aof_rewrite_in_progress:0") && strings.Contains(string(info.Str), "aof_rewrites:1") {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	refused := t.TempDir()
+	copyDir(t, filepath.Join(dir, "appendonlydir"), filepath.Join(refused, "appendonlydir"))
+	q := startProc(t, bin, "--port", strconv.Itoa(redistest.FreePort(t)), "--appendonly", "yes", "--dir", refused)
+	if code := q.wait(t, 10*time.Second); code != 1 || !strings.Contains(q.log(), "RDB file that holds") {
+		t.Fatalf("RDB base with keys: exit %d\n%s", code, q.log())
+	}
+}
+
+func copyDir(t *testing.T, from, to string) {
+	t.Helper()
+	if err := os.MkdirAll(to, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(from, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(to, e.Name()), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

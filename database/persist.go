@@ -12,6 +12,7 @@ import (
 
 	"goredis/aof"
 	"goredis/config"
+	"goredis/datastruct/dict"
 	"goredis/interface/resp"
 	"goredis/lib/logger"
 	"goredis/resp/connection"
@@ -59,12 +60,38 @@ func (s *Server) LoadAppendOnly() error {
 		return nil
 	}
 	path := aofPath(cfg)
+	multiDir := filepath.Join(cfg.Dir, cfg.AppendDirname)
+	manifest := cfg.AppendFilename + ".manifest"
 	if _, err := os.Stat(path); err == nil {
 		if err := s.replay(path, cfg.AofLoadTruncated); err != nil {
 			return err
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("Fatal error: can't open the append log file %s for reading: %v", path, err)
+	} else if _, err := os.Stat(filepath.Join(multiDir, manifest)); err == nil {
+		// Redis 7's multi-part layout and no file of ours: load it, then
+		// write the dataset to our single file before taking writes.
+		if err := s.replayMultiPart(multiDir, manifest, cfg.AofLoadTruncated); err != nil {
+			return err
+		}
+		p := aof.OpenDetached(path, aof.ParseFsync(cfg.AppendFsync))
+		s.persist.aof.Store(p)
+		rw, err := p.BeginRewrite()
+		if err == nil {
+			run := &rewriteRun{rw: rw, gen: rw.Gen(), dumped: make([][dict.NumShards]bool, len(s.dbs)), started: time.Now()}
+			if err = s.dumpForRewrite(run); err == nil {
+				_, err = rw.Finish()
+			} else {
+				rw.Abort()
+			}
+		}
+		if err != nil {
+			s.persist.aof.Store(nil)
+			p.Close()
+			return fmt.Errorf("Can't write the dataset loaded from %s to %s: %v", multiDir, path, err)
+		}
+		logger.Noticef("Dataset loaded from the multi part AOF in %s written to %s", multiDir, path)
+		return nil
 	}
 	p, err := aof.Open(path, aof.ParseFsync(cfg.AppendFsync))
 	if err != nil {
@@ -76,11 +103,24 @@ func (s *Server) LoadAppendOnly() error {
 
 // replay runs every command of the file at path on an internal client.
 func (s *Server) replay(path string, truncatedOK bool) error {
+	return s.replayWith(path, func(exec func([][]byte) error) (aof.LoadResult, error) {
+		return aof.Load(path, truncatedOK, exec)
+	})
+}
+
+// replayMultiPart is replay for Redis 7's multi-part layout.
+func (s *Server) replayMultiPart(dir, manifest string, truncatedOK bool) error {
+	return s.replayWith(dir, func(exec func([][]byte) error) (aof.LoadResult, error) {
+		return aof.LoadMultiPart(dir, manifest, truncatedOK, exec)
+	})
+}
+
+func (s *Server) replayWith(path string, load func(exec func([][]byte) error) (aof.LoadResult, error)) error {
 	start := time.Now()
 	c := connection.NewFake()
 	s.persist.loader.Store(c.ID())
 	defer s.persist.loader.Store(0)
-	res, err := aof.Load(path, truncatedOK, func(args [][]byte) error {
+	res, err := load(func(args [][]byte) error {
 		if lookupCommand(args) == nil {
 			return fmt.Errorf("Unknown command '%s' reading the append only file %s", cString(args[0]), path)
 		}
