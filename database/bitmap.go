@@ -4,6 +4,7 @@ import (
 	"math"
 	"unsafe"
 
+	"goredis/config"
 	"goredis/datastruct/bitmap"
 	"goredis/interface/resp"
 	"goredis/lib/utils"
@@ -123,6 +124,7 @@ func execSetBit(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	old := bitmap.Set(b, off, int(on))
 	db.bitStore(key, e, b)
 	db.signalModified(key)
+	db.notify(config.NotifyString, "setbit", key)
 	db.propagate(args)
 	return reply.Int(old)
 }
@@ -319,7 +321,8 @@ func execBitOp(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	res := bitmap.Apply(op, srcs)
 	if len(res) > 0 {
 		db.put(dest, &Entity{Str: bitStrBytes(res), Kind: KindString, Enc: EncRaw}, false)
-	} else if !db.remove(dest) {
+		db.notify(config.NotifyString, "set", dest)
+	} else if !db.del(dest) {
 		return reply.Int(0)
 	}
 	db.signalModified(dest)
@@ -462,15 +465,24 @@ func (db *DB) bitField(args [][]byte, roCommand bool) resp.Reply {
 	b := bitWritable(cur, highest>>3+1)
 	s := bitStrBytes(b) // reads see the writes before them
 	out := make([]resp.Reply, len(ops))
+	changes := 0
 	for i, op := range ops {
 		if op.code == bfGet {
 			out[i] = bitFieldGet(s, op)
 			continue
 		}
-		out[i] = bitFieldWrite(b, op)
+		var wrote bool
+		out[i], wrote = bitFieldWrite(b, op)
+		if wrote {
+			changes++
+		}
 	}
 	db.bitStore(key, e, b)
 	db.signalModified(key)
+	if changes > 0 {
+		// As Redis: a write refused by OVERFLOW FAIL changes nothing.
+		db.notify(config.NotifyString, "setbit", key)
+	}
 	db.propagate(args)
 	return reply.Array(out)
 }
@@ -485,7 +497,7 @@ func bitFieldGet(s string, op bitFieldOp) resp.Reply {
 // bitFieldWrite runs a SET or INCRBY on b and returns its reply: the old
 // value for SET, the new one for INCRBY, null when OVERFLOW FAIL refused
 // it.
-func bitFieldWrite(b []byte, op bitFieldOp) resp.Reply {
+func bitFieldWrite(b []byte, op bitFieldOp) (resp.Reply, bool) {
 	s := bitStrBytes(b)
 	var old, next int64
 	var over bool
@@ -517,13 +529,13 @@ func bitFieldWrite(b []byte, op bitFieldOp) resp.Reply {
 		next = int64(n)
 	}
 	if over && op.overflow == bfFail {
-		return reply.Null
+		return reply.Null, false
 	}
 	bitmap.SetUnsigned(b, op.offset, op.width, uint64(next))
 	if op.code == bfSet {
-		return reply.Int(old)
+		return reply.Int(old), true
 	}
-	return reply.Int(next)
+	return reply.Int(next), true
 }
 
 // bitFieldSignedOverflow reports whether value+incr leaves a signed

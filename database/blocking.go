@@ -465,7 +465,7 @@ func listBPop(db *DB, c resp.Connection, args [][]byte, left bool) resp.Reply {
 				continue
 			}
 			v := listPopOne(l, left)
-			db.listWritten(k, l)
+			db.listWritten(k, l, listPopEvent(left))
 			db.propagate([][]byte{word, k})
 			return reply.Bulks{k, []byte(v)}
 		}

@@ -1,12 +1,13 @@
 package database
 
 import (
-	"goredis/interface/resp"
-	"goredis/resp/reply"
 	"sync/atomic"
 	"time"
 
+	"goredis/config"
 	"goredis/datastruct/dict"
+	"goredis/interface/resp"
+	"goredis/resp/reply"
 )
 
 // DB is one numbered database: a sharded dict of entities with expiry.
@@ -51,12 +52,14 @@ func (db *DB) lookup(key []byte) *Entity {
 }
 
 // lookupRead is lookup for a read command: it counts keyspace hits and
-// misses and touches the access clock.
+// misses, touches the access clock, and publishes keymiss for a missing
+// key (Redis's lookupKeyRead).
 func (db *DB) lookupRead(key []byte) *Entity {
 	s := db.shard(key)
 	e := db.lookup(key)
 	if e == nil {
 		s.Misses++
+		db.notify(config.NotifyKeyMiss, "keymiss", key)
 		return nil
 	}
 	s.Hits++
@@ -92,7 +95,9 @@ func (db *DB) expireKey(s *dict.Shard[*Entity], key []byte) {
 	db.srv.keyExpired(db, key)
 }
 
-// put stores e at key, dropping any TTL unless keepTTL.
+// put stores e at key, dropping any TTL unless keepTTL. A key that did
+// not exist publishes new, as Redis's dbAdd: before the command's own
+// event, which the caller publishes after put.
 func (db *DB) put(key []byte, e *Entity, keepTTL bool) {
 	s := db.shard(key)
 	old := s.Data[string(key)]
@@ -112,6 +117,7 @@ func (db *DB) put(key []byte, e *Entity, keepTTL bool) {
 	e.HasTTL = false
 	e.LRU = lruClock()
 	s.Data[string(key)] = e
+	db.notify(config.NotifyNew, "new", key)
 }
 
 // putWithExpiry stores e at key with the absolute expiry at (unix ms), or
@@ -124,7 +130,7 @@ func (db *DB) putWithExpiry(key []byte, e *Entity, at int64) {
 }
 
 // putString stores a string value, reusing the existing entity so an
-// overwrite costs only the value's bytes.
+// overwrite costs only the value's bytes. A new key publishes new, as put.
 func (db *DB) putString(key []byte, val string, keepTTL bool) {
 	s := db.shard(key)
 	if old := s.Data[string(key)]; old != nil {
@@ -137,9 +143,12 @@ func (db *DB) putString(key []byte, val string, keepTTL bool) {
 		return
 	}
 	s.Data[string(key)] = &Entity{Str: val, LRU: lruClock()}
+	db.notify(config.NotifyNew, "new", key)
 }
 
-// remove deletes key; it reports whether the key existed (live).
+// remove deletes key; it reports whether the key existed (live). It
+// publishes nothing: the caller names the event (del, or none for a
+// RENAME source).
 func (db *DB) remove(key []byte) bool {
 	if db.lookup(key) == nil {
 		return false
@@ -147,6 +156,18 @@ func (db *DB) remove(key []byte) bool {
 	s := db.shard(key)
 	delete(s.Data, string(key))
 	delete(s.TTL, string(key))
+	return true
+}
+
+// del deletes key as a command that deletes it does (DEL, a collection
+// emptied by its last element's removal, an empty STORE result, an expire
+// time already past): when the key existed it publishes del, after the
+// command's own event. It reports whether the key existed.
+func (db *DB) del(key []byte) bool {
+	if !db.remove(key) {
+		return false
+	}
+	db.notify(config.NotifyGeneric, "del", key)
 	return true
 }
 

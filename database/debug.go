@@ -298,6 +298,12 @@ func debugPopulate(db *DB, args [][]byte) resp.Reply {
 	const batch = 1 << 16
 	var shardOf [batch]uint8
 	var start [dict.NumShards + 1]int32
+	// With new events on, each batch's new keys are announced in name
+	// order afterwards, as Redis's dbAdd announces them one by one.
+	var added []bool
+	if config.Get().NotifyFlags&config.NotifyNew != 0 {
+		added = make([]bool, min(count, batch))
+	}
 	order := make([]int32, min(count, batch))
 	for base := int64(0); base < count; base += batch {
 		n := int(min(count-base, batch))
@@ -350,6 +356,15 @@ func debugPopulate(db *DB, args [][]byte) resp.Reply {
 			e.Str, e.LRU = val, lru
 			s.Data[key] = e
 			db.signalModified(kb)
+			if added != nil {
+				added[k] = true
+			}
+		}
+		for k := range added[:min(n, len(added))] {
+			if added[k] {
+				added[k] = false
+				db.notify(config.NotifyNew, "new", name(base+int64(k)))
+			}
 		}
 	}
 	return reply.OK

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 
+	"goredis/config"
 	"goredis/interface/resp"
 	"goredis/lib/utils"
 	"goredis/resp/reply"
@@ -133,13 +134,14 @@ func expireGeneric(db *DB, args [][]byte, name string, relative, seconds bool) r
 		}
 	}
 	if when <= now {
-		db.remove(key)
+		db.del(key)
 		db.signalModified(key)
 		db.propagate([][]byte{[]byte("DEL"), key})
 		return reply.Int(1)
 	}
 	db.expireAt(key, when)
 	db.signalModified(key)
+	db.notify(config.NotifyGeneric, "expire", key)
 	db.propagate(pexpireatArgs(args, when))
 	return reply.Int(1)
 }
@@ -205,6 +207,7 @@ func execPersist(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		return reply.Int(0)
 	}
 	db.signalModified(args[1])
+	db.notify(config.NotifyGeneric, "persist", args[1])
 	db.propagate(args)
 	return reply.Int(1)
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 
+	"goredis/config"
 	"goredis/datastruct/sortedset"
 	"goredis/interface/resp"
 	"goredis/lib/geohash"
@@ -509,7 +510,7 @@ func geoSearchGeneric(db *DB, args [][]byte, srcIdx int, flags int) resp.Reply {
 
 	if z == nil {
 		if storeKey != nil {
-			if db.remove(storeKey) {
+			if db.del(storeKey) {
 				db.signalModified(storeKey)
 				db.propagate(args)
 			}
@@ -568,7 +569,7 @@ func geoSearchGeneric(db *DB, args [][]byte, srcIdx int, flags int) resp.Reply {
 	}
 
 	if returned == 0 {
-		if db.remove(storeKey) {
+		if db.del(storeKey) {
 			db.signalModified(storeKey)
 			db.propagate(args)
 		}
@@ -587,6 +588,11 @@ func geoSearchGeneric(db *DB, args [][]byte, srcIdx int, flags int) resp.Reply {
 	zsetShrink(dst, maxLen)
 	db.put(storeKey, &Entity{Kind: KindZSet, Obj: dst}, false)
 	db.signalModified(storeKey)
+	if search {
+		db.notify(config.NotifyZset, "geosearchstore", storeKey)
+	} else {
+		db.notify(config.NotifyZset, "georadiusstore", storeKey)
+	}
 	db.propagate(args)
 	return reply.Int(returned)
 }

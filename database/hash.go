@@ -152,6 +152,7 @@ func execHSet(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		}
 	}
 	db.signalModified(key)
+	db.notify(config.NotifyHash, "hset", key)
 	db.propagate(args)
 	// Redis counts one change per pair (dirty += pairs).
 	db.srv.stats.dirty.Add(int64(len(args)/2 - 2))
@@ -174,6 +175,7 @@ func execHSetNX(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	hashTryConvert(h, args[2:4], maxValue)
 	hashSet(h, args[2], string(args[3]), maxEntries, maxValue)
 	db.signalModified(key)
+	db.notify(config.NotifyHash, "hset", key)
 	db.propagate(args)
 	return reply.Int(1)
 }
@@ -223,12 +225,15 @@ func execHDel(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		if h.Delete(f) {
 			deleted++
 			if h.Len() == 0 {
-				db.remove(key)
 				break
 			}
 		}
 	}
 	if deleted > 0 {
+		db.notify(config.NotifyHash, "hdel", key)
+		if h.Len() == 0 {
+			db.del(key)
+		}
 		db.signalModified(key)
 		db.propagate(args)
 		db.srv.stats.dirty.Add(int64(deleted - 1)) // Redis: dirty += deleted
@@ -349,6 +354,7 @@ func execHIncrBy(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	maxEntries, maxValue := hashLimits()
 	hashSet(h, field, strconv.FormatInt(cur, 10), maxEntries, maxValue)
 	db.signalModified(key)
+	db.notify(config.NotifyHash, "hincrby", key)
 	db.propagate(args)
 	return reply.Int(cur)
 }
@@ -379,6 +385,7 @@ func execHIncrByFloat(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	maxEntries, maxValue := hashLimits()
 	hashSet(h, field, s, maxEntries, maxValue)
 	db.signalModified(key)
+	db.notify(config.NotifyHash, "hincrbyfloat", key)
 	db.propagate([][]byte{wordHSet, key, field, []byte(s)})
 	return reply.BulkStr(s)
 }

@@ -131,6 +131,7 @@ func execPFAdd(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	hll.InvalidateCache(b)
 	db.hllStore(key, e, b)
 	db.signalModified(key)
+	db.notify(config.NotifyString, "pfadd", key)
 	db.propagate(args)
 	return reply.Int(1)
 }
@@ -221,6 +222,8 @@ func execPFMerge(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	hll.InvalidateCache(b)
 	db.hllStore(key, e, b)
 	db.signalModified(key)
+	// Redis publishes pfadd for the destination whatever changed.
+	db.notify(config.NotifyString, "pfadd", key)
 	db.propagate(args)
 	return reply.OK
 }

@@ -55,9 +55,19 @@ type copier interface{ Copy() any }
 type encoder interface{ Encoding() string }
 
 // lookupNoTouch is lookup for commands Redis runs with LOOKUP_NOTOUCH
-// (EXISTS, TYPE, TTL, OBJECT): it counts keyspace hits and misses but
-// leaves the access clock alone.
+// (EXISTS, TYPE, TTL): it counts keyspace hits and misses and publishes
+// keymiss, but leaves the access clock alone.
 func (db *DB) lookupNoTouch(key []byte) *Entity {
+	e := db.lookupObject(key)
+	if e == nil {
+		db.notify(config.NotifyKeyMiss, "keymiss", key)
+	}
+	return e
+}
+
+// lookupObject is lookupNoTouch without the keymiss event (OBJECT, which
+// Redis runs with LOOKUP_NOTOUCH|LOOKUP_NONOTIFY).
+func (db *DB) lookupObject(key []byte) *Entity {
 	e := db.lookup(key)
 	s := db.shard(key)
 	if e == nil {
@@ -75,7 +85,7 @@ func (db *DB) lookupNoTouch(key []byte) *Entity {
 func execDel(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	n := 0
 	for _, k := range args[1:] {
-		if db.remove(k) {
+		if db.del(k) {
 			db.signalModified(k)
 			n++
 		}
@@ -150,6 +160,8 @@ func rename(db *DB, args [][]byte, nx bool) resp.Reply {
 	db.signalModified(src)
 	db.signalModified(dst)
 	db.signalKeyReady(dst)
+	db.notify(config.NotifyGeneric, "rename_from", src)
+	db.notify(config.NotifyGeneric, "rename_to", dst)
 	db.propagate(args)
 	if nx {
 		return reply.Int(1)
@@ -273,6 +285,8 @@ func execMove(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	db.signalModified(key)
 	dst.signalModified(key)
 	dst.signalKeyReady(key)
+	db.notify(config.NotifyGeneric, "move_from", key)
+	dst.notify(config.NotifyGeneric, "move_to", key)
 	db.propagate(args)
 	return reply.Int(1)
 }
@@ -332,6 +346,7 @@ func execCopy(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	dst.putWithExpiry(newKey, ne, at)
 	dst.signalModified(newKey)
 	dst.signalKeyReady(newKey)
+	dst.notify(config.NotifyGeneric, "copy_to", newKey)
 	db.propagate(args)
 	return reply.Int(1)
 }
@@ -694,7 +709,7 @@ func objectEncoding(e *Entity) string {
 func isLFU(policy string) bool { return strings.Contains(policy, "lfu") }
 
 func execObjectEncoding(db *DB, c resp.Connection, args [][]byte) resp.Reply {
-	e := db.lookupNoTouch(args[2])
+	e := db.lookupObject(args[2])
 	if e == nil {
 		return reply.Null
 	}
@@ -702,7 +717,7 @@ func execObjectEncoding(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 }
 
 func execObjectRefCount(db *DB, c resp.Connection, args [][]byte) resp.Reply {
-	e := db.lookupNoTouch(args[2])
+	e := db.lookupObject(args[2])
 	if e == nil {
 		return reply.Null
 	}
@@ -719,7 +734,7 @@ func idleSeconds(e *Entity) int64 {
 }
 
 func execObjectIdleTime(db *DB, c resp.Connection, args [][]byte) resp.Reply {
-	e := db.lookupNoTouch(args[2])
+	e := db.lookupObject(args[2])
 	if e == nil {
 		return reply.Null
 	}
@@ -733,7 +748,7 @@ func execObjectIdleTime(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 const lfuInitVal = 5
 
 func execObjectFreq(db *DB, c resp.Connection, args [][]byte) resp.Reply {
-	e := db.lookupNoTouch(args[2])
+	e := db.lookupObject(args[2])
 	if e == nil {
 		return reply.Null
 	}

@@ -3,6 +3,7 @@ package database
 import (
 	"strconv"
 
+	"goredis/config"
 	"goredis/datastruct/list"
 	"goredis/interface/resp"
 	"goredis/lib/utils"
@@ -61,11 +62,13 @@ func (db *DB) listCreate(key []byte) *list.List {
 	return l
 }
 
-// listWritten finishes a write to the list at key: an emptied list is
-// deleted, watchers are told, and a non-empty list wakes blocked clients.
-func (db *DB) listWritten(key []byte, l *list.List) {
+// listWritten finishes a write to the list at key: the command's event
+// is published, an emptied list is deleted (publishing del), watchers are
+// told, and a non-empty list wakes blocked clients.
+func (db *DB) listWritten(key []byte, l *list.List, event string) {
+	db.notify(config.NotifyList, event, key)
 	if l.Len() == 0 {
-		db.remove(key)
+		db.del(key)
 	} else {
 		db.signalKeyReady(key)
 	}
@@ -106,7 +109,7 @@ func listPush(db *DB, args [][]byte, left, onlyExisting bool) resp.Reply {
 		}
 	}
 	n := l.Len()
-	db.listWritten(args[1], l)
+	db.listWritten(args[1], l, listPushEvent(left))
 	db.propagate(args)
 	return reply.Int(n)
 }
@@ -143,7 +146,7 @@ func listPop(db *DB, args [][]byte, left bool) resp.Reply {
 	}
 	if count < 0 {
 		v := listPopOne(l, left)
-		db.listWritten(args[1], l)
+		db.listWritten(args[1], l, listPopEvent(left))
 		db.propagate(args)
 		return reply.BulkStr(v)
 	}
@@ -151,9 +154,25 @@ func listPop(db *DB, args [][]byte, left bool) resp.Reply {
 		return emptyListReply
 	}
 	out := listPopN(l, left, count)
-	db.listWritten(args[1], l)
+	db.listWritten(args[1], l, listPopEvent(left))
 	db.propagate(args)
 	return out
+}
+
+// listPushEvent and listPopEvent name the events of pushes and pops at
+// either end.
+func listPushEvent(left bool) string {
+	if left {
+		return "lpush"
+	}
+	return "rpush"
+}
+
+func listPopEvent(left bool) string {
+	if left {
+		return "lpop"
+	}
+	return "rpop"
 }
 
 func listPopOne(l *list.List, left bool) string {
@@ -285,6 +304,7 @@ func execLSet(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	}
 	l.Set(i, string(args[3]))
 	db.signalModified(args[1])
+	db.notify(config.NotifyList, "lset", args[1])
 	db.propagate(args)
 	return reply.OK
 }
@@ -323,7 +343,7 @@ func execLInsert(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		pos++
 	}
 	l.Insert(pos, string(args[4]))
-	db.listWritten(args[1], l)
+	db.listWritten(args[1], l, "linsert")
 	db.propagate(args)
 	return reply.Int(l.Len())
 }
@@ -372,7 +392,7 @@ func execLRem(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		return reply.Int(0)
 	}
 	l.Filter(func(i int, _ string) bool { return !drop[i] })
-	db.listWritten(args[1], l)
+	db.listWritten(args[1], l, "lrem")
 	db.propagate(args)
 	return reply.Int(removed)
 }
@@ -396,7 +416,7 @@ func execLTrim(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	} else {
 		l.Trim(1, 0)
 	}
-	db.listWritten(args[1], l)
+	db.listWritten(args[1], l, "ltrim")
 	db.propagate(args)
 	return reply.OK
 }
@@ -552,10 +572,13 @@ func listMove(db *DB, src, dst []byte, from, to, first bool, prop [][]byte) (res
 	} else {
 		dl.PushBack(v)
 	}
-	db.listWritten(src, sl)
+	// Redis publishes the push onto dst before the pop from src.
 	if string(src) != string(dst) {
-		db.listWritten(dst, dl)
+		db.listWritten(dst, dl, listPushEvent(to))
+	} else {
+		db.notify(config.NotifyList, listPushEvent(to), dst)
 	}
+	db.listWritten(src, sl, listPopEvent(from))
 	db.propagate(prop)
 	return reply.BulkStr(v), true
 }
@@ -643,7 +666,7 @@ func listMPopFrom(db *DB, keys [][]byte, left bool, count int64, first bool, eli
 			continue
 		}
 		elems := listPopN(l, left, count)
-		db.listWritten(k, l)
+		db.listWritten(k, l, listPopEvent(left))
 		word := wordRPop
 		if left {
 			word = wordLPop

@@ -115,6 +115,7 @@ func execSAdd(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	}
 	if added > 0 {
 		db.signalModified(args[1])
+		db.notify(config.NotifySet, "sadd", args[1])
 		db.propagate(args)
 	}
 	return reply.Int(added)
@@ -133,12 +134,15 @@ func execSRem(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		if s.Remove(string(m)) {
 			removed++
 			if s.Len() == 0 {
-				db.remove(args[1])
 				break
 			}
 		}
 	}
 	if removed > 0 {
+		db.notify(config.NotifySet, "srem", args[1])
+		if s.Len() == 0 {
+			db.del(args[1])
+		}
 		db.signalModified(args[1])
 		db.propagate(args)
 	}
@@ -216,15 +220,18 @@ func execSMove(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if !src.Remove(member) {
 		return reply.Int(0)
 	}
+	db.notify(config.NotifySet, "srem", srcKey)
 	if src.Len() == 0 {
-		db.remove(srcKey)
+		db.del(srcKey)
 	}
 	db.signalModified(srcKey)
 	if dst == nil {
 		dst = set.New()
 		db.setStore(dstKey, dst)
 	}
-	dst.Add(member, setMaxIntsetEntries())
+	if dst.Add(member, setMaxIntsetEntries()) {
+		db.notify(config.NotifySet, "sadd", dstKey)
+	}
 	db.signalModified(dstKey)
 	db.propagate(args)
 	return reply.Int(1)
@@ -252,8 +259,9 @@ func execSPop(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 			return reply.Null
 		}
 		m := s.RemoveAt(rand.IntN(s.Len()))
+		db.notify(config.NotifySet, "spop", key)
 		if s.Len() == 0 {
-			db.remove(key)
+			db.del(key)
 		}
 		db.signalModified(key)
 		db.propagate([][]byte{[]byte("SREM"), key, []byte(m)})
@@ -270,9 +278,10 @@ func execSPop(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if s == nil || count == 0 {
 		return setEmpty
 	}
+	db.notify(config.NotifySet, "spop", key)
 	if count >= int64(s.Len()) {
 		all := s.Members()
-		db.remove(key)
+		db.del(key)
 		db.signalModified(key)
 		del := "DEL"
 		if v, _ := config.Get().Param("lazyfree-lazy-server-del"); v == "yes" {
@@ -514,7 +523,7 @@ func execSInterCard(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 
 func execSInterStore(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	dst := args[1]
-	sets, ok, errReply := db.setCollect(args[2:], false, true)
+	sets, ok, errReply := db.setCollect(args[2:], true, true)
 	if errReply != nil {
 		return errReply
 	}
@@ -526,14 +535,14 @@ func execSInterStore(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 			return true
 		})
 	}
-	return db.setStoreResult(dst, res, args)
+	return db.setStoreResult(dst, res, args, "sinterstore")
 }
 
-// setStoreResult ends a STORE command: res replaces dst, or an empty
-// result deletes it.
-func (db *DB) setStoreResult(dst []byte, res *set.Set, args [][]byte) resp.Reply {
+// setStoreResult ends a STORE command: res replaces dst, publishing
+// event, or an empty result deletes it.
+func (db *DB) setStoreResult(dst []byte, res *set.Set, args [][]byte, event string) resp.Reply {
 	if res.Len() == 0 {
-		if db.remove(dst) {
+		if db.del(dst) {
 			db.signalModified(dst)
 			db.propagate(args)
 		}
@@ -541,6 +550,7 @@ func (db *DB) setStoreResult(dst []byte, res *set.Set, args [][]byte) resp.Reply
 	}
 	db.setStore(dst, res)
 	db.signalModified(dst)
+	db.notify(config.NotifySet, event, dst)
 	db.propagate(args)
 	return reply.Int(res.Len())
 }
@@ -602,11 +612,15 @@ func execSDiffStore(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 }
 
 func (db *DB) setUnionDiffStore(args [][]byte, diff bool) resp.Reply {
-	sets, _, errReply := db.setCollect(args[2:], false, false)
+	sets, _, errReply := db.setCollect(args[2:], true, false)
 	if errReply != nil {
 		return errReply
 	}
-	return db.setStoreResult(args[1], setUnionDiff(sets, diff), args)
+	event := "sunionstore"
+	if diff {
+		event = "sdiffstore"
+	}
+	return db.setStoreResult(args[1], setUnionDiff(sets, diff), args, event)
 }
 
 func execSScan(db *DB, c resp.Connection, args [][]byte) resp.Reply {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"goredis/config"
 	"goredis/datastruct/hash"
 	"goredis/datastruct/list"
 	"goredis/datastruct/set"
@@ -398,8 +399,9 @@ func sortGeneric(db *DB, args [][]byte, readonly bool) resp.Reply {
 		db.put(o.store, &Entity{Kind: KindList, Obj: l}, false)
 		db.signalKeyReady(o.store)
 		db.signalModified(o.store)
+		db.notify(config.NotifyList, "sortstore", o.store)
 		db.propagate(args)
-	} else if db.remove(o.store) {
+	} else if db.del(o.store) {
 		db.signalModified(o.store)
 		db.propagate(args)
 	}

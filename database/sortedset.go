@@ -153,18 +153,21 @@ func (db *DB) zsetWrite(key []byte) (*sortedset.SortedSet, resp.Reply) {
 	return lookupKind[*sortedset.SortedSet](db, key, KindZSet, false)
 }
 
-// zsetDeleteIfEmpty removes key when its set has no member left.
-func (db *DB) zsetDeleteIfEmpty(key []byte, z *sortedset.SortedSet) {
+// zsetWritten publishes a removal's event for key, then deletes the key
+// (publishing del) when its set has no member left.
+func (db *DB) zsetWritten(key []byte, z *sortedset.SortedSet, event string) {
+	db.notify(config.NotifyZset, event, key)
 	if z.Len() == 0 {
-		db.remove(key)
+		db.del(key)
 	}
 }
 
-// zsetStore replaces dst with z (a non-empty result), or deletes dst when
-// z is empty; it returns the reply (the result's size) and propagates.
-func (db *DB) zsetStore(dst []byte, z *sortedset.SortedSet, args [][]byte) resp.Reply {
+// zsetStore replaces dst with z (a non-empty result), publishing event,
+// or deletes dst when z is empty; it returns the reply (the result's
+// size) and propagates.
+func (db *DB) zsetStore(dst []byte, z *sortedset.SortedSet, args [][]byte, event string) resp.Reply {
 	if z.Len() == 0 {
-		if db.remove(dst) {
+		if db.del(dst) {
 			db.signalModified(dst)
 			db.propagate(args)
 		}
@@ -172,6 +175,7 @@ func (db *DB) zsetStore(dst []byte, z *sortedset.SortedSet, args [][]byte) resp.
 	}
 	db.put(dst, &Entity{Kind: KindZSet, Obj: z}, false)
 	db.signalModified(dst)
+	db.notify(config.NotifyZset, event, dst)
 	db.signalKeyReady(dst)
 	db.propagate(args)
 	return reply.Int(z.Len())
@@ -356,6 +360,7 @@ done:
 				if math.IsNaN(score) {
 					if added+updated > 0 {
 						db.signalModified(key)
+						db.notify(config.NotifyZset, zaddEvent(flags), key)
 						db.propagate(args)
 					}
 					return errZsetNaN
@@ -384,6 +389,7 @@ done:
 	}
 	if added+updated > 0 {
 		db.signalModified(key)
+		db.notify(config.NotifyZset, zaddEvent(flags), key)
 		db.propagate(args)
 	}
 	if added > 0 {
@@ -400,6 +406,14 @@ reply:
 		return reply.Int(added + updated)
 	}
 	return reply.Int(added)
+}
+
+// zaddEvent is the event of ZADD, or of ZADD INCR and ZINCRBY.
+func zaddEvent(flags int) string {
+	if flags&zaddIncr != 0 {
+		return "zincr"
+	}
+	return "zadd"
 }
 
 // ---- ZREM ZCARD ZSCORE ZMSCORE ZRANK ZREVRANK ZCOUNT ZLEXCOUNT ----
@@ -423,7 +437,7 @@ func execZRem(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		}
 	}
 	if n > 0 {
-		db.zsetDeleteIfEmpty(key, z)
+		db.zsetWritten(key, z, "zrem")
 		db.signalModified(key)
 		db.propagate(args)
 	}
@@ -694,7 +708,7 @@ func zrangeGeneric(db *DB, c resp.Connection, args [][]byte, start int, store bo
 	for _, e := range els {
 		zsetAdd(dst, e.Member, e.Score)
 	}
-	return db.zsetStore(args[1], dst, args)
+	return db.zsetStore(args[1], dst, args, "zrangestore")
 }
 
 // zsetRankRange is the elements at ranks start..end (Redis's index rules,
@@ -742,7 +756,7 @@ func zsetSlice(z *sortedset.SortedSet, first, last int, offset, limit int64, rev
 
 // ---- ZREMRANGEBYRANK ZREMRANGEBYSCORE ZREMRANGEBYLEX ----
 
-func zremRange(db *DB, args [][]byte, ranks func(z *sortedset.SortedSet) (int, int)) resp.Reply {
+func zremRange(db *DB, args [][]byte, event string, ranks func(z *sortedset.SortedSet) (int, int)) resp.Reply {
 	key := args[1]
 	z, errR := db.zsetWrite(key)
 	if errR != nil {
@@ -757,7 +771,7 @@ func zremRange(db *DB, args [][]byte, ranks func(z *sortedset.SortedSet) (int, i
 	}
 	n := z.RemoveRanks(first, last)
 	if n > 0 {
-		db.zsetDeleteIfEmpty(key, z)
+		db.zsetWritten(key, z, event)
 		db.signalModified(key)
 		db.propagate(args)
 	}
@@ -770,7 +784,7 @@ func execZRemRangeByRank(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if !ok1 || !ok2 {
 		return reply.NotInteger
 	}
-	return zremRange(db, args, func(z *sortedset.SortedSet) (int, int) {
+	return zremRange(db, args, "zremrangebyrank", func(z *sortedset.SortedSet) (int, int) {
 		n := int64(z.Len())
 		s, e := start, end
 		if s < 0 {
@@ -797,7 +811,7 @@ func execZRemRangeByScore(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if !ok {
 		return errZsetNotFloat
 	}
-	return zremRange(db, args, func(z *sortedset.SortedSet) (int, int) { return z.ScoreRanks(r) })
+	return zremRange(db, args, "zremrangebyscore", func(z *sortedset.SortedSet) (int, int) { return z.ScoreRanks(r) })
 }
 
 func execZRemRangeByLex(db *DB, c resp.Connection, args [][]byte) resp.Reply {
@@ -805,7 +819,7 @@ func execZRemRangeByLex(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if !ok {
 		return errZsetLexRange
 	}
-	return zremRange(db, args, func(z *sortedset.SortedSet) (int, int) { return z.LexRanks(r) })
+	return zremRange(db, args, "zremrangebylex", func(z *sortedset.SortedSet) (int, int) { return z.LexRanks(r) })
 }
 
 // ---- ZPOPMIN ZPOPMAX ZMPOP ----
@@ -866,7 +880,7 @@ func zpopMinMax(db *DB, c resp.Connection, args [][]byte, max bool) resp.Reply {
 		count = 1
 	}
 	els := zsetPop(z, count, max)
-	db.zsetDeleteIfEmpty(key, z)
+	db.zsetWritten(key, z, zsetPopEvent(max))
 	db.signalModified(key)
 	db.propagate(args)
 	if nested {
@@ -884,6 +898,14 @@ func execZMPop(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		return r
 	}
 	return reply.NullArray
+}
+
+// zsetPopEvent is the event of a pop from the low or high (max) end.
+func zsetPopEvent(max bool) string {
+	if max {
+		return "zpopmax"
+	}
+	return "zpopmin"
 }
 
 // zsetPopWord is the command a pop is propagated as.
@@ -952,7 +974,7 @@ func zsetMPopFrom(db *DB, keys [][]byte, max bool, count int64, first bool, elig
 			continue
 		}
 		els := zsetPop(z, count, max)
-		db.zsetDeleteIfEmpty(key, z)
+		db.zsetWritten(key, z, zsetPopEvent(max))
 		db.signalModified(key)
 		db.propagate([][]byte{zsetPopWord(max), []byte(string(key)), strconv.AppendInt(nil, count, 10)})
 		return reply.Array{reply.BulkStr(string(key)), zsetElems(els, true, true)}
@@ -1040,6 +1062,14 @@ const (
 	zsetOpInter
 	zsetOpDiff
 )
+
+// zsetStoreEvents are the events of ZUNIONSTORE, ZINTERSTORE and
+// ZDIFFSTORE, by operation.
+var zsetStoreEvents = [...]string{
+	zsetOpUnion: "zunionstore",
+	zsetOpInter: "zinterstore",
+	zsetOpDiff:  "zdiffstore",
+}
 
 const (
 	zaggSum = iota
@@ -1328,7 +1358,7 @@ func zsetOpGeneric(db *DB, c resp.Connection, args [][]byte, dst []byte, numIdx 
 		if result.Len() > 0 {
 			zsetShrink(result, maxLen)
 		}
-		return db.zsetStore(dst, result, args)
+		return db.zsetStore(dst, result, args, zsetStoreEvents[op])
 	}
 	els := make([]sortedset.Element, 0, result.Len())
 	result.Walk(0, false, func(e sortedset.Element) bool {
@@ -1422,7 +1452,7 @@ func zsetBPop(db *DB, c resp.Connection, args [][]byte, max bool) resp.Reply {
 				continue
 			}
 			e := zsetPop(z, 1, max)[0]
-			db.zsetDeleteIfEmpty(k, z)
+			db.zsetWritten(k, z, zsetPopEvent(max))
 			db.signalModified(k)
 			db.propagate([][]byte{zsetPopWord(max), k})
 			return reply.Array{reply.BulkStr(string(k)), reply.BulkStr(e.Member), reply.Double(e.Score)}

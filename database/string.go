@@ -220,6 +220,7 @@ func execSet(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	}
 	db.putString(args[1], string(args[2]), false)
 	db.signalModified(args[1])
+	db.notify(config.NotifyString, "set", args[1])
 	db.propagate(args)
 	return reply.OK
 }
@@ -277,9 +278,11 @@ func (db *DB) setGeneric(args [][]byte, flags int, expire []byte, cmd string, ok
 	}
 	db.putString(key, string(val), flags&optKeepTTL != 0)
 	db.signalModified(key)
+	db.notify(config.NotifyString, "set", key)
 	switch {
 	case expire != nil:
 		db.expireAt(key, at)
+		db.notify(config.NotifyGeneric, "expire", key)
 		db.propagate([][]byte{wordSet, key, val, wordPXAT, strconv.AppendInt(nil, at, 10)})
 	case flags&optGet != 0:
 		out := make([][]byte, 0, len(args))
@@ -310,6 +313,7 @@ func execGetSet(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	}
 	db.putString(args[1], string(args[2]), false)
 	db.signalModified(args[1])
+	db.notify(config.NotifyString, "set", args[1])
 	db.propagate([][]byte{wordSet, args[1], args[2]})
 	return old
 }
@@ -323,7 +327,7 @@ func execGetDel(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		return reply.Null
 	}
 	old := reply.BulkStr(e.Str)
-	db.remove(args[1])
+	db.del(args[1])
 	db.signalModified(args[1])
 	db.propagate([][]byte{wordDel, args[1]})
 	return old
@@ -352,16 +356,18 @@ func execGetEx(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	switch {
 	case flags&(optEXAT|optPXAT) != 0 && at <= nowMs():
 		// An absolute time already past deletes the key.
-		db.remove(key)
+		db.del(key)
 		db.signalModified(key)
 		db.propagate([][]byte{wordDel, key})
 	case expire != nil:
 		db.expireAt(key, at)
 		db.signalModified(key)
+		db.notify(config.NotifyGeneric, "expire", key)
 		db.propagate([][]byte{wordPExpireAt, key, strconv.AppendInt(nil, at, 10)})
 	case flags&optPersist != 0:
 		if db.persist(key) {
 			db.signalModified(key)
+			db.notify(config.NotifyGeneric, "persist", key)
 			db.propagate([][]byte{wordPersist, key})
 		}
 	}
@@ -425,6 +431,7 @@ func (db *DB) msetAll(args [][]byte) {
 	for j := 1; j < len(args); j += 2 {
 		db.putString(args[j], string(args[j+1]), false)
 		db.signalModified(args[j])
+		db.notify(config.NotifyString, "set", args[j])
 	}
 	db.propagate(args)
 }
@@ -449,6 +456,7 @@ func execAppend(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		n = len(e.Str)
 	}
 	db.signalModified(key)
+	db.notify(config.NotifyString, "append", key)
 	db.propagate(args)
 	return reply.Int(n)
 }
@@ -552,6 +560,7 @@ func execSetRange(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		e.LRU = lruClock()
 	}
 	db.signalModified(key)
+	db.notify(config.NotifyString, "setrange", key)
 	db.propagate(args)
 	return reply.Int(len(s))
 }
@@ -610,6 +619,7 @@ func (db *DB) incrBy(args [][]byte, delta int64) resp.Reply {
 		e.LRU = lruClock()
 	}
 	db.signalModified(key)
+	db.notify(config.NotifyString, "incrby", key)
 	db.propagate(args)
 	return reply.Int(v)
 }
@@ -635,6 +645,7 @@ func execIncrByFloat(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		e.LRU = lruClock()
 	}
 	db.signalModified(key)
+	db.notify(config.NotifyString, "incrbyfloat", key)
 	db.propagate([][]byte{wordSet, key, []byte(s), wordKeepTTL})
 	return reply.BulkStr(s)
 }
