@@ -64,10 +64,12 @@ func run(args []string) int {
 		}
 	}
 	if os.Getenv("GOMAXPROCS") == "" {
-		// Half the cores: Redis itself runs commands on one thread, and on
-		// small machines the clients (redis-benchmark, the application)
-		// need the rest; scheduling over every core measured slower on 2.
-		runtime.GOMAXPROCS(max(1, runtime.NumCPU()/2))
+		runtime.GOMAXPROCS(procsFor(cfg))
+		config.OnChange(func(old, new *config.Config) {
+			if procsFor(old) != procsFor(new) {
+				runtime.GOMAXPROCS(procsFor(new))
+			}
+		})
 	}
 	srv := database.NewServer()
 	h := handler.New(srv, srv)
@@ -126,4 +128,19 @@ func run(args []string) int {
 	srv.Close()
 	logger.Warningf("Redis is now ready to exit, bye bye...")
 	return 0
+}
+
+// procsFor is the GOMAXPROCS the server runs with unless the environment
+// sets it: half the cores, since Redis itself runs commands on one thread
+// and on small machines the clients (redis-benchmark, the application)
+// need the rest (scheduling over every core measured slower on 2). Under
+// appendfsync always one more: the goroutine waiting in fdatasync keeps
+// its P until the runtime takes it back, which can be milliseconds, and
+// the connections must go on meanwhile to gather the next group commit.
+func procsFor(cfg *config.Config) int {
+	n := max(1, runtime.NumCPU()/2)
+	if cfg.AppendOnly && cfg.AppendFsync == "always" {
+		n++
+	}
+	return n
 }

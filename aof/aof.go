@@ -224,7 +224,7 @@ func (p *Persister) flushLocked(fsync bool) error {
 
 	n, err := writeAll(p.f, buf)
 	if err == nil && fsync {
-		err = p.f.Sync()
+		err = datasync(p.f)
 	}
 
 	p.mu.Lock()
@@ -290,7 +290,7 @@ func (p *Persister) background() {
 				f := p.f
 				p.writing = true
 				p.mu.Unlock()
-				err := f.Sync()
+				err := datasync(f)
 				p.mu.Lock()
 				p.writing = false
 				if err != nil {
