@@ -10,10 +10,19 @@ import (
 	"goredis/resp/reply"
 )
 
-// DB is one numbered database: a sharded dict of entities with expiry.
-// Every method that takes a key expects the caller to hold the lock of the
-// key's shard (the dispatcher takes them from the command table).
+// DB is one numbered database as a command sees it: the database itself
+// and, for a command run by EXEC, the transaction its writes are
+// propagated into (see multi.go). Every method that takes a key expects
+// the caller to hold the lock of the key's shard (the dispatcher takes
+// them from the command table). Compare databases by index, not by
+// pointer: a transaction's view is another *DB of the same database.
 type DB struct {
+	*dbCore
+	tx *txLog
+}
+
+// dbCore is one numbered database: a sharded dict of entities with expiry.
+type dbCore struct {
 	index int
 	srv   *Server
 	data  *dict.Dict[*Entity]
@@ -24,7 +33,7 @@ type DB struct {
 }
 
 func newDB(srv *Server, index int) *DB {
-	return &DB{index: index, srv: srv, data: dict.New[*Entity]()}
+	return &DB{dbCore: &dbCore{index: index, srv: srv, data: dict.New[*Entity]()}}
 }
 
 // nowMs is the time used for expiry decisions.

@@ -26,6 +26,10 @@ func (db *DB) propagate(args [][]byte) {
 	if p == nil {
 		return
 	}
+	if db.tx != nil {
+		db.tx.add(db, args)
+		return
+	}
 	if run := db.srv.persist.rewriting.Load(); run != nil {
 		p.AppendRewriting(db.index, args, run.gen, db.srv.rewriteTail(run, db, args))
 		return

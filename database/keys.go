@@ -188,7 +188,7 @@ func lockDBShards(l []dbShard) []dbShard {
 	})
 	out := l[:0]
 	for i, x := range l {
-		if i > 0 && x == l[i-1] {
+		if i > 0 && x.db.index == l[i-1].db.index && x.shard == l[i-1].shard {
 			continue
 		}
 		out = append(out, x)
@@ -210,7 +210,7 @@ func lockAllDBs(dbs []*DB) []*DB {
 	sort.Slice(dbs, func(i, j int) bool { return dbs[i].index < dbs[j].index })
 	out := dbs[:0]
 	for i, d := range dbs {
-		if i > 0 && d == dbs[i-1] {
+		if i > 0 && d.index == dbs[i-1].index {
 			continue
 		}
 		out = append(out, d)
@@ -264,7 +264,7 @@ func execMove(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if errReply != nil {
 		return errReply
 	}
-	if dst == db {
+	if dst.index == db.index {
 		return reply.SameObject
 	}
 	key := args[1]
@@ -316,7 +316,7 @@ func execCopy(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		return reply.Err("Copying to another database is not allowed in cluster mode")
 	}
 	src, newKey := args[1], args[2]
-	if dst == db && bytes.Equal(src, newKey) {
+	if dst.index == db.index && bytes.Equal(src, newKey) {
 		return reply.SameObject
 	}
 	locks := lockDBShards([]dbShard{{db, db.data.ShardFor(src)}, {dst, dst.data.ShardFor(newKey)}})

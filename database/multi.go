@@ -2,6 +2,8 @@ package database
 
 import (
 	"sync"
+
+	"goredis/aof"
 	"sync/atomic"
 
 	"goredis/datastruct/dict"
@@ -159,11 +161,63 @@ func execExec(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	}
 	s.unwatchAll(c)
 	replies := make(reply.Array, len(queued))
+	tx := &txLog{}
 	for i, q := range queued {
-		replies[i] = s.callLocked(c, cmds[i], q, mode)
+		replies[i] = s.callLocked(c, cmds[i], q, mode, tx)
+	}
+	// Written while the transaction's locks are still held, so its place
+	// in the file is its place in the execution order.
+	if p := s.persist.aof.Load(); p != nil && len(tx.recs) > 0 {
+		p.AppendTx(tx.recs, tx.gen, tx.tail)
+		s.afterWrite(c)
 	}
 	s.discardTransaction(c)
 	return replies
+}
+
+// txLog collects what the commands run by one EXEC propagate, so the
+// append-only file gets them together (MULTI … EXEC around several), and
+// for a rewrite running meanwhile, what its tail needs (of the latest
+// rewrite only: a tail for one that ended is of no use).
+type txLog struct {
+	views [4]*DB // by db index, the first few
+	more  map[int]*DB
+	recs  []aof.Record
+	gen   uint64
+	tail  []aof.Record
+}
+
+// view returns db as seen by the transaction's commands.
+func (t *txLog) view(db *DB) *DB {
+	if db.index < len(t.views) {
+		if t.views[db.index] == nil {
+			t.views[db.index] = &DB{dbCore: db.dbCore, tx: t}
+		}
+		return t.views[db.index]
+	}
+	if t.more == nil {
+		t.more = make(map[int]*DB)
+	}
+	if t.more[db.index] == nil {
+		t.more[db.index] = &DB{dbCore: db.dbCore, tx: t}
+	}
+	return t.more[db.index]
+}
+
+// add records one propagated write; args are copied (commands may build
+// them in reused buffers).
+func (t *txLog) add(db *DB, args [][]byte) {
+	t.recs = append(t.recs, aof.Record{DB: db.index, Args: copyArgs(args)})
+	run := db.srv.persist.rewriting.Load()
+	if run == nil {
+		return
+	}
+	if run.gen != t.gen {
+		t.gen, t.tail = run.gen, nil
+	}
+	for _, r := range db.srv.rewriteTail(run, db, args) {
+		t.tail = append(t.tail, aof.Record{DB: r.DB, Args: copyArgs(r.Args)})
+	}
 }
 
 // ---- the WATCH registry ----

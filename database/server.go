@@ -222,12 +222,16 @@ const (
 
 // call runs a command that passed the checks, holding its keys' locks.
 func (s *Server) call(c resp.Connection, cmd *Command, args [][]byte) resp.Reply {
-	return s.callLocked(c, cmd, args, lockNormal)
+	return s.callLocked(c, cmd, args, lockNormal, nil)
 }
 
-// callLocked is call with the locking mode of invoke.
-func (s *Server) callLocked(c resp.Connection, cmd *Command, args [][]byte, mode int) resp.Reply {
+// callLocked is call with the locking mode of invoke, inside the
+// transaction tx when EXEC runs it.
+func (s *Server) callLocked(c resp.Connection, cmd *Command, args [][]byte, mode int, tx *txLog) resp.Reply {
 	db := s.dbs[c.DBIndex()]
+	if tx != nil {
+		db = tx.view(db)
+	}
 	start := clock.Mono()
 	r := s.invoke(db, c, cmd, args, mode)
 	dur := time.Duration(clock.Mono() - start)
