@@ -47,6 +47,10 @@ func aofPath(cfg *config.Config) string {
 // is on and the file exists, then opens it for appending. An error is
 // fatal: the message is the one to log before exiting.
 func (s *Server) LoadAppendOnly() error {
+	return s.loadAppendOnly(config.Get())
+}
+
+func (s *Server) loadAppendOnly(cfg *config.Config) error {
 	defer s.persist.loading.Store(false)
 	config.OnApply("appendonly", s.applyAppendOnly)
 	config.OnApply("appendfsync", func(old, new *config.Config) error {
@@ -55,7 +59,6 @@ func (s *Server) LoadAppendOnly() error {
 		}
 		return nil
 	})
-	cfg := config.Get()
 	if !cfg.AppendOnly {
 		return nil
 	}
