@@ -8,7 +8,9 @@
 #
 # Environment: TESTS (redis-benchmark -t list), N (requests per run),
 # CLIENTS (-c), PIPELINES (space-separated -P values), SIZES (-d values),
-# ROUNDS, EXTRA (extra server arguments for both servers).
+# ROUNDS, EXTRA (extra server arguments for both servers), FSYNC (the
+# appendfsync policies of the persistence table that follows the main one:
+# SET with appendonly yes, -P 1 and -P 16, 3-byte values; empty to skip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +21,7 @@ PIPELINES=${PIPELINES:-"1 16"}
 SIZES=${SIZES:-"3 1024"}
 ROUNDS=${ROUNDS:-2}
 EXTRA=${EXTRA:-}
+FSYNC=${FSYNC-"everysec always"}
 
 for t in redis-server redis-benchmark redis-cli go; do
   command -v "$t" >/dev/null || { echo "missing $t" >&2; exit 1; }
@@ -51,14 +54,27 @@ wait_up() {
 }
 
 go build -o "$work/goredis" .
-ours=$(free_port)
-theirs=$(free_port)
-(cd "$work" && exec ./goredis --port "$ours" --bind 127.0.0.1 --appendonly no --loglevel warning $EXTRA >"$work/ours.log" 2>&1) &
-pids+=($!)
-(cd "$work" && exec redis-server --port "$theirs" --bind 127.0.0.1 --save '' --appendonly no --loglevel warning $EXTRA >"$work/redis.log" 2>&1) &
-pids+=($!)
-wait_up "$ours"
-wait_up "$theirs"
+
+# start_pair SUBDIR ARGS... starts both servers in $work/SUBDIR with ARGS
+# and sets $ours and $theirs to their ports.
+start_pair() {
+  local d="$work/$1"
+  shift
+  mkdir -p "$d"
+  ours=$(free_port)
+  theirs=$(free_port)
+  (cd "$d" && exec "$work/goredis" --port "$ours" --bind 127.0.0.1 --loglevel warning "$@" >"$d/ours.log" 2>&1) &
+  pids+=($!)
+  (cd "$d" && exec redis-server --port "$theirs" --bind 127.0.0.1 --save '' --loglevel warning "$@" >"$d/redis.log" 2>&1) &
+  pids+=($!)
+  wait_up "$ours"
+  wait_up "$theirs"
+}
+
+stop_pair() {
+  redis-cli -p "$ours" shutdown nosave >/dev/null 2>&1 || true
+  redis-cli -p "$theirs" shutdown nosave >/dev/null 2>&1 || true
+}
 
 # run PORT TEST P SIZE -> "rps p99" (best rps of ROUNDS rounds, with its p99)
 run() {
@@ -73,17 +89,30 @@ run() {
   echo "$best_rps $best_p99"
 }
 
-echo "# goredis vs redis-server $(redis-server --version | awk '{print $3}' | cut -d= -f2), $(nproc) cores, $(date -u +%Y-%m-%d)"
-echo "# redis-benchmark -c $CLIENTS -n $N -r 100000, best of $ROUNDS"
-printf '%-8s %3s %6s %12s %12s %7s %9s %9s %7s\n' command P size ours_rps redis_rps ratio ours_p99 redis_p99 p99x
-for size in $SIZES; do
-  for p in $PIPELINES; do
-    for t in ${TESTS//,/ }; do
-      read -r o_rps o_p99 < <(run "$ours" "$t" "$p" "$size")
-      read -r r_rps r_p99 < <(run "$theirs" "$t" "$p" "$size")
-      ratio=$(awk -v a="$o_rps" -v b="$r_rps" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "n/a" }')
-      p99x=$(awk -v a="$o_p99" -v b="$r_p99" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "n/a" }')
-      printf '%-8s %3s %6s %12s %12s %7s %9s %9s %7s\n' "$t" "$p" "$size" "$o_rps" "$r_rps" "$ratio" "$o_p99" "$r_p99" "$p99x"
+# table TESTS PIPELINES SIZES prints one row per combination.
+table() {
+  printf '%-8s %3s %6s %12s %12s %7s %9s %9s %7s\n' command P size ours_rps redis_rps ratio ours_p99 redis_p99 p99x
+  for size in $3; do
+    for p in $2; do
+      for t in ${1//,/ }; do
+        read -r o_rps o_p99 < <(run "$ours" "$t" "$p" "$size")
+        read -r r_rps r_p99 < <(run "$theirs" "$t" "$p" "$size")
+        ratio=$(awk -v a="$o_rps" -v b="$r_rps" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "n/a" }')
+        p99x=$(awk -v a="$o_p99" -v b="$r_p99" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "n/a" }')
+        printf '%-8s %3s %6s %12s %12s %7s %9s %9s %7s\n' "$t" "$p" "$size" "$o_rps" "$r_rps" "$ratio" "$o_p99" "$r_p99" "$p99x"
+      done
     done
   done
+}
+
+echo "# goredis vs redis-server $(redis-server --version | awk '{print $3}' | cut -d= -f2), $(nproc) cores, $(date -u +%Y-%m-%d)"
+echo "# redis-benchmark -c $CLIENTS -n $N -r 100000, best of $ROUNDS"
+start_pair plain --appendonly no $EXTRA
+table "$TESTS" "$PIPELINES" "$SIZES"
+stop_pair
+for policy in $FSYNC; do
+  echo "# appendonly yes, appendfsync $policy"
+  start_pair "aof-$policy" --appendonly yes --appendfsync "$policy" $EXTRA
+  table set "1 16" 3
+  stop_pair
 done
