@@ -64,32 +64,6 @@ func bitStrBytes(b []byte) string {
 	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
-// bitWritable returns a copy of the string at key (cur, "" when new)
-// grown with zero bytes to at least n bytes, to be changed and stored
-// with bitStore.
-func bitWritable(cur string, n uint64) []byte {
-	if n <= uint64(len(cur)) {
-		// append copies without zeroing the new array first.
-		return append([]byte(nil), cur...)
-	}
-	b := make([]byte, n)
-	copy(b, cur)
-	return b
-}
-
-// bitStore stores b, which must not be used afterwards, as the value of
-// key: in e when the key exists (keeping its TTL), else as a new key. The
-// value is "raw" as any string Redis changes in place.
-func (db *DB) bitStore(key []byte, e *Entity, b []byte) {
-	s := bitStrBytes(b)
-	if e == nil {
-		db.put(key, &Entity{Str: s, Kind: KindString, Enc: EncRaw}, false)
-		return
-	}
-	e.Str, e.Obj, e.Enc = s, nil, EncRaw
-	e.LRU = lruClock()
-}
-
 // SETBIT key offset value
 func execSetBit(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	key := args[1]
@@ -116,13 +90,9 @@ func execSetBit(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 			return reply.Int(on)
 		}
 	}
-	var cur string
-	if e != nil {
-		cur = e.Str
-	}
-	b := bitWritable(cur, need)
+	e = db.stringForUpdate(key, e)
+	b := e.writableStr(max(int(need), len(e.Str)))
 	old := bitmap.Set(b, off, int(on))
-	db.bitStore(key, e, b)
 	db.signalModified(key)
 	db.notify(config.NotifyString, "setbit", key)
 	db.propagate(args)
@@ -458,12 +428,9 @@ func (db *DB) bitField(args [][]byte, roCommand bool) resp.Reply {
 	if errReply != nil {
 		return errReply
 	}
-	var cur string
-	if e != nil {
-		cur = e.Str
-	}
-	b := bitWritable(cur, highest>>3+1)
-	s := bitStrBytes(b) // reads see the writes before them
+	e = db.stringForUpdate(key, e)
+	b := e.writableStr(max(int(highest>>3+1), len(e.Str)))
+	s := e.Str // a view of b: reads see the writes before them
 	out := make([]resp.Reply, len(ops))
 	changes := 0
 	for i, op := range ops {
@@ -477,7 +444,6 @@ func (db *DB) bitField(args [][]byte, roCommand bool) resp.Reply {
 			changes++
 		}
 	}
-	db.bitStore(key, e, b)
 	db.signalModified(key)
 	if changes > 0 {
 		// As Redis: a write refused by OVERFLOW FAIL changes nothing.

@@ -212,7 +212,7 @@ func rdbLenSize(n int) int64 {
 // (tried by Redis for strings over 20 bytes) is not applied; other types
 // are an estimate.
 func serializedLength(e *Entity) int64 {
-	if e.Kind != KindString || e.Obj != nil {
+	if e.Kind != KindString {
 		return valueUsage(e, 0) / 2
 	}
 	s := e.Str

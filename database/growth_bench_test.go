@@ -101,3 +101,48 @@ func BenchmarkCollectionGrowth(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkStringInPlace measures SETBIT, SETRANGE and APPEND on strings
+// of 1 KB, 100 KB and 1 MB: they change the value in place, so the cost
+// per call should not grow with the length (Redis: O(1) for SETBIT and
+// SETRANGE of a few bytes, amortized O(1) for APPEND).
+//
+//	go test ./database -run XXX -bench StringInPlace -benchtime 200000x
+func BenchmarkStringInPlace(b *testing.B) {
+	for _, size := range []struct {
+		name string
+		n    int
+	}{{"1KB", 1 << 10}, {"100KB", 100 << 10}, {"1MB", 1 << 20}} {
+		for _, op := range []string{"setbit", "setrange", "append"} {
+			b.Run(op+"/"+size.name, func(b *testing.B) {
+				srv, c := strServer(b)
+				srv.Exec(c, strArgs("SETRANGE", "k", strconv.Itoa(size.n-1), "x"))
+				var args [][]byte
+				switch op {
+				case "setbit":
+					args = strArgs("SETBIT", "k", "", "1")
+				case "setrange":
+					args = strArgs("SETRANGE", "k", "", "abcd")
+				case "append":
+					args = strArgs("APPEND", "k", "abcd")
+				}
+				offsets := make([][]byte, 1024)
+				for i := range offsets {
+					if op == "setbit" {
+						offsets[i] = []byte(strconv.Itoa((i * 7919) % (size.n * 8)))
+					} else {
+						offsets[i] = []byte(strconv.Itoa((i * 7919) % (size.n - 4)))
+					}
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					if op != "append" {
+						args[2] = offsets[i%len(offsets)]
+					}
+					srv.Exec(c, args)
+				}
+			})
+		}
+	}
+}

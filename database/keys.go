@@ -332,8 +332,8 @@ func execCopy(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		}
 	}
 	ne := &Entity{Kind: e.Kind, Enc: e.Enc}
-	if e.Kind == KindString && e.Obj == nil {
-		ne.Str = e.Str
+	if e.Kind == KindString {
+		ne.Str = e.readStr()
 	} else {
 		cp, ok := e.Obj.(copier)
 		if !ok {
@@ -696,7 +696,7 @@ func stringEncoding(e *Entity) string {
 }
 
 func objectEncoding(e *Entity) string {
-	if e.Kind == KindString && e.Obj == nil {
+	if e.Kind == KindString {
 		return stringEncoding(e)
 	}
 	if enc, ok := e.Obj.(encoder); ok {

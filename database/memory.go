@@ -77,7 +77,7 @@ type memoryUser interface {
 // Strings follow Redis's encodings; other types report their own size when
 // they can, and are estimated from their length otherwise.
 func valueUsage(e *Entity, samples int64) int64 {
-	if e.Kind == KindString && e.Obj == nil {
+	if e.Kind == KindString {
 		switch stringEncoding(e) {
 		case "int":
 			return robjSize

@@ -224,7 +224,7 @@ func sortLookup(db *DB, pattern []byte, elem string) (string, bool) {
 	if e.Kind != KindString {
 		return "", false
 	}
-	return e.Str, true
+	return e.readStr(), true
 }
 
 // sortItem is one element with its sort key.

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/big"
 	"strconv"
+	"strings"
 	"unsafe"
 
 	"goredis/config"
@@ -129,7 +130,7 @@ func execGet(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if e == nil {
 		return reply.Null
 	}
-	return reply.BulkStr(e.Str)
+	return reply.BulkStr(e.readStr())
 }
 
 // Flags of SET and GETEX options.
@@ -266,7 +267,7 @@ func (db *DB) setGeneric(args [][]byte, flags int, expire []byte, cmd string, ok
 		if e == nil {
 			old = reply.Null
 		} else {
-			old = reply.BulkStr(e.Str)
+			old = reply.BulkStr(e.readStr())
 		}
 	}
 	found := db.lookup(key) != nil
@@ -309,7 +310,7 @@ func execGetSet(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	}
 	old := reply.Null
 	if e != nil {
-		old = reply.BulkStr(e.Str)
+		old = reply.BulkStr(e.readStr())
 	}
 	db.putString(args[1], string(args[2]), false)
 	db.signalModified(args[1])
@@ -326,7 +327,7 @@ func execGetDel(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if e == nil {
 		return reply.Null
 	}
-	old := reply.BulkStr(e.Str)
+	old := reply.BulkStr(e.readStr())
 	db.del(args[1])
 	db.signalModified(args[1])
 	db.propagate([][]byte{wordDel, args[1]})
@@ -352,7 +353,7 @@ func execGetEx(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 			return errReply
 		}
 	}
-	val := reply.BulkStr(e.Str)
+	val := reply.BulkStr(e.readStr())
 	switch {
 	case flags&(optEXAT|optPXAT) != 0 && at <= nowMs():
 		// An absolute time already past deletes the key.
@@ -400,7 +401,7 @@ func execMGet(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	out := make(mgetReply, len(args)-1)
 	for i, key := range args[1:] {
 		if e := db.lookupRead(key); e != nil && e.Kind == KindString {
-			out[i] = mgetItem{e.Str, true}
+			out[i] = mgetItem{e.readStr(), true}
 		}
 	}
 	return out
@@ -436,6 +437,18 @@ func (db *DB) msetAll(args [][]byte) {
 	db.propagate(args)
 }
 
+// stringForUpdate returns the string entity at key to be changed in place
+// (e, from writeString), creating an empty one when the key is missing.
+func (db *DB) stringForUpdate(key []byte, e *Entity) *Entity {
+	if e == nil {
+		e = &Entity{Kind: KindString, Enc: EncRaw}
+		db.put(key, e, false)
+		return e
+	}
+	e.LRU = lruClock()
+	return e
+}
+
 func execAppend(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	key, add := args[1], args[2]
 	e, errReply := db.writeString(key)
@@ -450,8 +463,8 @@ func execAppend(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		if !checkStringLength(int64(len(e.Str)), int64(len(add))) {
 			return reply.StringTooLarge
 		}
-		e.Str = e.Str + string(add)
-		e.Enc = EncRaw
+		old := len(e.Str)
+		copy(e.writableStr(old + len(add))[old:], add)
 		e.LRU = lruClock()
 		n = len(e.Str)
 	}
@@ -492,7 +505,11 @@ func execGetRange(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if !ok {
 		return emptyBulk
 	}
-	return reply.BulkStr(e.Str[from:to])
+	v := e.Str[from:to]
+	if e.Obj != nil {
+		v = strings.Clone(v) // changed in place later: copy
+	}
+	return reply.BulkStr(v)
 }
 
 // rangeOf maps GETRANGE's inclusive start and end, negative counting from
@@ -545,24 +562,12 @@ func execSetRange(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		return reply.StringTooLarge
 	}
 	end := int(offset) + len(val)
-	var old string
-	if e != nil {
-		old = e.Str
-	}
-	b := make([]byte, max(end, len(old)))
-	copy(b, old)
-	copy(b[offset:], val)
-	s := unsafe.String(&b[0], len(b)) // b is not used after this
-	if e == nil {
-		db.put(key, &Entity{Str: s, Kind: KindString, Enc: EncRaw}, false)
-	} else {
-		e.Str, e.Obj, e.Enc = s, nil, EncRaw
-		e.LRU = lruClock()
-	}
+	e = db.stringForUpdate(key, e)
+	copy(e.writableStr(max(end, len(e.Str)))[offset:], val)
 	db.signalModified(key)
 	db.notify(config.NotifyString, "setrange", key)
 	db.propagate(args)
-	return reply.Int(len(s))
+	return reply.Int(len(e.Str))
 }
 
 func execIncr(db *DB, c resp.Connection, args [][]byte) resp.Reply {

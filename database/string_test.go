@@ -3,12 +3,14 @@ package database
 import (
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"goredis/interface/resp"
 	"goredis/lib/utils"
+	"goredis/resp/client"
 	"goredis/resp/connection"
 	"goredis/resp/reply"
 )
@@ -380,8 +382,12 @@ func TestStringEncodingState(t *testing.T) {
 	for _, s := range steps {
 		strDo(srv, c, s.cmd...)
 		e := strEntity(srv, s.key)
-		if e == nil || e.Kind != KindString || e.Enc != s.enc || e.Obj != nil {
+		if e == nil || e.Kind != KindString || e.Enc != s.enc {
 			t.Fatalf("after %q: entity %+v, want a string with Enc %v", s.cmd, e, s.enc)
+		}
+		// A value changed in place owns its bytes; one set whole owns none.
+		if sb, ok := e.Obj.(*strBuf); e.Obj != nil && (!ok || string(sb.b) != e.Str) {
+			t.Fatalf("after %q: Obj %T does not hold the value's bytes", s.cmd, e.Obj)
 		}
 	}
 }
@@ -537,5 +543,93 @@ func TestMGetReply(t *testing.T) {
 	}
 	if got, want := string(reply.Encode(r, true)), "*3\r\n$1\r\n1\r\n_\r\n$1\r\n1\r\n"; got != want {
 		t.Errorf("RESP3 %q, want %q", got, want)
+	}
+}
+
+// TestInPlaceStringsAreNotSeenChanging: values changed in place (APPEND,
+// SETRANGE, SETBIT, BITFIELD) are read by other clients while they change;
+// every reply must be a value the key held at some point (never torn), a
+// copy made by COPY must not follow later changes, and replies gathered
+// by EXEC keep the value they had. Run with -race.
+func TestInPlaceStringsAreNotSeenChanging(t *testing.T) {
+	_, addr := adminServer(t)
+	w := adminDial(t, addr)
+	adminDo(t, w, "SET", "ip", strings.Repeat("a", 64))
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	bad := make(chan string, 8)
+	for r := 0; r < 2; r++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := client.DialRaw(addr)
+			if err != nil {
+				bad <- err.Error()
+				return
+			}
+			defer c.Close()
+			for i := 0; i < 5000; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				v, err := c.Do(5*time.Second, "GET", "ip")
+				if err != nil {
+					bad <- err.Error()
+					return
+				}
+				// The writer only ever writes whole 64-byte rows of one
+				// letter: a reply mixing two letters in a row is torn.
+				s := string(v.Str)
+				for j := 0; j+64 <= len(s); j += 64 {
+					if strings.Count(s[j:j+64], s[j:j+1]) != 64 {
+						bad <- "torn value: " + s[j:j+64]
+						return
+					}
+				}
+				c.Do(5*time.Second, "GETRANGE", "ip", "0", "63")
+				c.Do(5*time.Second, "MGET", "ip", "ip")
+			}
+		}()
+	}
+	for i := 0; i < 3000; i++ {
+		row := strings.Repeat(string(rune('b'+i%20)), 64)
+		switch i % 3 {
+		case 0:
+			adminDo(t, w, "SETRANGE", "ip", "0", row)
+		case 1:
+			if i < 1500 {
+				adminDo(t, w, "APPEND", "ip", row)
+			}
+		case 2:
+			adminDo(t, w, "SETRANGE", "ip", strconv.Itoa(64*(i%7)), row)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	close(bad)
+	for m := range bad {
+		t.Fatal(m)
+	}
+	// COPY takes the value, not the bytes that keep changing.
+	adminDo(t, w, "SET", "src", "xxxx")
+	adminDo(t, w, "APPEND", "src", "yy")
+	adminDo(t, w, "COPY", "src", "dst")
+	adminDo(t, w, "SETRANGE", "src", "0", "ZZ")
+	adminDo(t, w, "SETBIT", "src", "47", "1")
+	if got := adminDo(t, w, "GET", "dst"); string(got.Str) != "xxxxyy" {
+		t.Fatalf("COPY followed changes made in place to its source: %q", got.Str)
+	}
+	// EXEC's replies keep the values they had when read.
+	adminDo(t, w, "MULTI")
+	adminDo(t, w, "GET", "src")
+	adminDo(t, w, "GETRANGE", "src", "0", "1")
+	adminDo(t, w, "SETRANGE", "src", "0", "QQ")
+	adminDo(t, w, "BITFIELD", "src", "SET", "u8", "8", "65")
+	adminDo(t, w, "GET", "src")
+	v := adminDo(t, w, "EXEC")
+	if len(v.Elems) != 5 || string(v.Elems[0].Str) != "ZZxxyy" || string(v.Elems[1].Str) != "ZZ" || string(v.Elems[4].Str) != "QAxxyy" {
+		t.Fatalf("EXEC replies %q", v.Raw)
 	}
 }
