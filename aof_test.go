@@ -506,3 +506,71 @@ func copyDir(t *testing.T, from, to string) {
 		}
 	}
 }
+
+// waitRewrite waits until INFO reports no rewrite in progress and returns
+// the persistence section.
+func waitRewrite(t *testing.T, c *client.RawConn) string {
+	t.Helper()
+	for i := 0; i < 500; i++ {
+		info, err := c.Do(5*time.Second, "INFO", "persistence")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := string(info.Str); strings.Contains(s, "aof_rewrite_in_progress:0") && !strings.Contains(s, "aof_rewrite_scheduled:1") {
+			return s
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("rewrite never finished")
+	return ""
+}
+
+// TestAOFTurnedOnAtRunTime: CONFIG SET appendonly yes writes the dataset
+// to a fresh file (while writes go on) and logs from then on; a restart
+// with appendonly yes finds everything.
+func TestAOFTurnedOnAtRunTime(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	p := startServer(t, bin, "--appendonly", "no", "--dir", dir)
+	c := dialRaw(t, p.addr)
+	for i := 0; i < 2000; i++ {
+		c.Do(5*time.Second, "RPUSH", "list", strconv.Itoa(i))
+	}
+	c.Do(5*time.Second, "SET", "ttl", "v", "EX", "5000")
+	c.Do(5*time.Second, "HSET", "h", "a", "1", "b", "2")
+	if v, _ := c.Do(5*time.Second, "CONFIG", "SET", "appendonly", "yes"); v.Text() != "OK" {
+		t.Fatalf("CONFIG SET appendonly yes: %q", v.Raw)
+	}
+	c.Do(5*time.Second, "INCR", "after")
+	info := waitRewrite(t, c)
+	if !strings.Contains(info, "aof_enabled:1") || !strings.Contains(info, "aof_last_bgrewrite_status:ok") {
+		t.Fatalf("INFO persistence:\n%s", info)
+	}
+	c.Do(5*time.Second, "INCR", "after")
+	want := snapshot(t, p.addr)
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	p.wait(t, 10*time.Second)
+	p = startServer(t, bin, "--appendonly", "yes", "--dir", dir)
+	if got := snapshot(t, p.addr); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("after restart:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// Turned off: nothing more is logged.
+	c = dialRaw(t, p.addr)
+	c.Do(5*time.Second, "CONFIG", "SET", "appendonly", "no")
+	size := func() int64 {
+		st, err := os.Stat(filepath.Join(dir, "appendonly.aof"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Size()
+	}
+	before := size()
+	c.Do(5*time.Second, "SET", "unlogged", "1")
+	time.Sleep(50 * time.Millisecond)
+	if size() != before {
+		t.Fatal("a write was logged after CONFIG SET appendonly no")
+	}
+}

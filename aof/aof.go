@@ -47,25 +47,28 @@ func ParseFsync(s string) int {
 type Persister struct {
 	path string
 
-	mu       sync.Mutex
-	cond     *sync.Cond
-	f        *os.File
-	buf      []byte // encoded records not yet written
-	spare    []byte
-	seq      uint64        // records appended
-	seqA     atomic.Uint64 // seq, readable without the lock
-	written  uint64        // records written (and fsynced under always)
-	pending  bool          // buf holds records written but not yet fsynced (everysec)
-	writing  bool          // a Sync leader is writing
-	policy   int
-	lastDB   int // the db of the last SELECT in the file; -1 before any
-	size     int64
-	baseSize int64 // size after the last rewrite (or at open)
-	rw       *Rewrite
-	rwGen    uint64
-	err      error       // the last write or fsync error, until a write succeeds
-	failing  atomic.Bool // err != nil
-	closed   bool
+	mu      sync.Mutex
+	cond    *sync.Cond
+	f       *os.File
+	buf     []byte // encoded records not yet written
+	spare   []byte
+	seq     uint64        // records appended
+	seqA    atomic.Uint64 // seq, readable without the lock
+	written uint64        // records written (and fsynced under always)
+	pending bool          // buf holds records written but not yet fsynced (everysec)
+	writing bool          // a Sync leader is writing
+	policy  int
+	// noFsyncOnRewrite is no-appendfsync-on-rewrite: no fsync while a
+	// rewrite runs (writes still reach the file).
+	noFsyncOnRewrite bool
+	lastDB           int // the db of the last SELECT in the file; -1 before any
+	size             int64
+	baseSize         int64 // size after the last rewrite (or at open)
+	rw               *Rewrite
+	rwGen            uint64
+	err              error       // the last write or fsync error, until a write succeeds
+	failing          atomic.Bool // err != nil
+	closed           bool
 
 	stop chan struct{}
 	done chan struct{}
@@ -112,6 +115,19 @@ func (p *Persister) SetPolicy(policy int) {
 	p.mu.Lock()
 	p.policy = policy
 	p.mu.Unlock()
+}
+
+// SetNoFsyncOnRewrite is no-appendfsync-on-rewrite.
+func (p *Persister) SetNoFsyncOnRewrite(on bool) {
+	p.mu.Lock()
+	p.noFsyncOnRewrite = on
+	p.mu.Unlock()
+}
+
+// fsyncNowLocked reports whether a group commit must fsync: under
+// appendfsync always, unless a rewrite runs with no-appendfsync-on-rewrite.
+func (p *Persister) fsyncNowLocked() bool {
+	return p.policy == FsyncAlways && !(p.noFsyncOnRewrite && p.rw != nil)
 }
 
 // Record is one command of a transaction.
@@ -202,7 +218,7 @@ func (p *Persister) Sync(seq uint64) error {
 			p.cond.Wait()
 			continue
 		}
-		if err := p.flushLocked(p.policy == FsyncAlways); err != nil {
+		if err := p.flushLocked(p.fsyncNowLocked()); err != nil {
 			return err
 		}
 	}
@@ -285,7 +301,7 @@ func (p *Persister) background() {
 		if !p.writing && !p.closed && p.f != nil {
 			if len(p.buf) > 0 || p.err != nil {
 				_ = p.flushLocked(p.policy != FsyncNo)
-			} else if p.pending && p.policy == FsyncEverysec {
+			} else if p.pending && p.policy == FsyncEverysec && !(p.noFsyncOnRewrite && p.rw != nil) {
 				p.pending = false
 				f := p.f
 				p.writing = true

@@ -59,6 +59,12 @@ func (s *Server) loadAppendOnly(cfg *config.Config) error {
 		}
 		return nil
 	})
+	config.OnApply("no-appendfsync-on-rewrite", func(old, new *config.Config) error {
+		if p := s.persist.aof.Load(); p != nil {
+			p.SetNoFsyncOnRewrite(new.NoAppendfsyncOnRewrite)
+		}
+		return nil
+	})
 	if !cfg.AppendOnly {
 		return nil
 	}
@@ -100,6 +106,7 @@ func (s *Server) loadAppendOnly(cfg *config.Config) error {
 	if err != nil {
 		return fmt.Errorf("Can't open the append-only file %s: %v", path, err)
 	}
+	p.SetNoFsyncOnRewrite(cfg.NoAppendfsyncOnRewrite)
 	s.persist.aof.Store(p)
 	return nil
 }
@@ -252,6 +259,7 @@ func (s *Server) applyAppendOnly(old, new *config.Config) error {
 		return nil
 	}
 	p := aof.OpenDetached(aofPath(new), aof.ParseFsync(new.AppendFsync))
+	p.SetNoFsyncOnRewrite(new.NoAppendfsyncOnRewrite)
 	if !s.persist.aof.CompareAndSwap(nil, p) {
 		p.Close()
 		return nil
