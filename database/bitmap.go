@@ -84,7 +84,7 @@ func execSetBit(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		// Redis unshares the value (it becomes raw) even when the bit
 		// is already as asked.
 		e.Enc = EncRaw
-		e.LRU = lruClock()
+		e.touch()
 		if need <= uint64(len(e.Str)) && bitmap.Get(e.Str, off) == int(on) {
 			// Nothing changed: no signal, not propagated (Redis 7.0).
 			return reply.Int(on)

@@ -30,6 +30,8 @@ type dbCore struct {
 	expireCursor int
 	// avgTTL is kept for INFO keyspace (avg_ttl).
 	avgTTL atomic.Int64
+	// used is the sum of the entities' accounted sizes (evict.go).
+	used atomic.Int64
 }
 
 func newDB(srv *Server, index int) *DB {
@@ -72,7 +74,7 @@ func (db *DB) lookupRead(key []byte) *Entity {
 		return nil
 	}
 	s.Hits++
-	e.LRU = lruClock()
+	e.touch()
 	return e
 }
 
@@ -98,6 +100,7 @@ func lookupKind[T any](db *DB, key []byte, kind Kind, read bool) (T, resp.Reply)
 
 // expireKey removes an expired key and reports it as Redis does.
 func (db *DB) expireKey(s *dict.Shard[*Entity], key []byte) {
+	db.forget(s.Data[string(key)])
 	delete(s.Data, string(key))
 	delete(s.TTL, string(key))
 	db.srv.stats.expiredKeys.Add(1)
@@ -119,12 +122,18 @@ func (db *DB) put(key []byte, e *Entity, keepTTL bool) {
 				e.HasTTL = false
 			}
 		}
+		size, clock := old.Size, old.LRU
 		*old = *e
-		old.LRU = lruClock()
+		old.Size = size // recounted by signalModified
+		if !lfuMode.Load() {
+			clock = lruClock() // a new value; under LFU the key keeps its counter
+		}
+		old.LRU = clock
 		return
 	}
 	e.HasTTL = false
-	e.LRU = lruClock()
+	e.LRU = newAccessClock()
+	e.Size = 0
 	s.Data[string(key)] = e
 	db.notify(config.NotifyNew, "new", key)
 }
@@ -148,10 +157,12 @@ func (db *DB) putString(key []byte, val string, keepTTL bool) {
 			old.HasTTL = false
 		}
 		old.Str, old.Obj, old.Kind, old.Enc = val, nil, KindString, EncAuto
-		old.LRU = lruClock()
+		if !lfuMode.Load() {
+			old.LRU = lruClock()
+		}
 		return
 	}
-	s.Data[string(key)] = &Entity{Str: val, LRU: lruClock()}
+	s.Data[string(key)] = &Entity{Str: val, LRU: newAccessClock()}
 	db.notify(config.NotifyNew, "new", key)
 }
 
@@ -163,6 +174,7 @@ func (db *DB) remove(key []byte) bool {
 		return false
 	}
 	s := db.shard(key)
+	db.forget(s.Data[string(key)])
 	delete(s.Data, string(key))
 	delete(s.TTL, string(key))
 	return true

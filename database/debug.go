@@ -279,7 +279,7 @@ func debugPopulate(db *DB, args [][]byte) resp.Reply {
 			}
 		}
 	}
-	lru := lruClock()
+	lru := newAccessClock()
 	var ents []Entity
 	kb := make([]byte, 0, 160)
 	vb := make([]byte, 0, 32)

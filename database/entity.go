@@ -34,8 +34,12 @@ type Entity struct {
 	// HasTTL mirrors presence in the shard's TTL map, so reads of keys
 	// without expiry never look there.
 	HasTTL bool
-	// LRU is the access clock (seconds) for OBJECT IDLETIME and eviction.
+	// LRU is the access clock: seconds of the LRU clock, or under an LFU
+	// maxmemory-policy Redis's minutes<<8 | counter (see evict.go).
 	LRU uint32
+	// Size is what the key was last counted at by the memory accounting
+	// (evict.go); it fits the entity's padding.
+	Size uint32
 }
 
 // StrEnc is how a string value came to be, which decides the encoding

@@ -7,6 +7,9 @@ func (db *DB) signalModified(key []byte) {
 	if db.srv.watches.count.Load() != 0 {
 		db.srv.watches.touch(db, key)
 	}
+	if accounting.Load() {
+		db.account(key)
+	}
 }
 
 // signalDBChanged is signalModified for every key of the database at once,

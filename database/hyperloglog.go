@@ -84,7 +84,7 @@ func (db *DB) hllStore(key []byte, e *Entity, b []byte) {
 		return
 	}
 	e.Str, e.Obj, e.Enc = s, nil, EncRaw
-	e.LRU = lruClock()
+	e.touch()
 }
 
 // PFADD key [element ...]

@@ -516,7 +516,7 @@ func (s *Server) infoStats(b []byte) []byte {
 	b = field(b, "expired_stale_perc", "0.00")
 	b = fieldInt(b, "expired_time_cap_reached_count", 0)
 	b = fieldInt(b, "expire_cycle_cpu_milliseconds", 0)
-	b = fieldInt(b, "evicted_keys", 0)
+	b = fieldInt(b, "evicted_keys", s.stats.evictedKeys.Load())
 	b = fieldInt(b, "evicted_clients", 0)
 	b = fieldInt(b, "total_eviction_exceeded_time", 0)
 	b = fieldInt(b, "current_eviction_exceeded_time", 0)

@@ -598,6 +598,7 @@ func checkFlushArgs(args [][]byte) resp.Reply {
 func (db *DB) clearLocked() {
 	db.signalDBChanged(nil)
 	db.data.ClearLocked()
+	db.used.Store(0)
 	db.avgTTL.Store(0)
 }
 
@@ -658,6 +659,9 @@ func execSwapDB(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		a.signalDBChanged(b)
 		b.signalDBChanged(a)
 		a.data.SwapLocked(b.data)
+		usedA := a.used.Load()
+		a.used.Store(b.used.Load())
+		b.used.Store(usedA)
 		a.signalAllReady()
 		b.signalAllReady()
 		ttlA := a.avgTTL.Load()
@@ -756,16 +760,7 @@ func execObjectFreq(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if !isLFU(cfg.MaxMemoryPolicy) {
 		return reply.Err("An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
 	}
-	// Access counts are not kept: report a new key's counter decayed by
-	// one per lfu-decay-time idle minutes.
-	f := int64(lfuInitVal)
-	if cfg.LFUDecayTime > 0 {
-		f -= idleSeconds(e) / 60 / int64(cfg.LFUDecayTime)
-	}
-	if f < 0 {
-		f = 0
-	}
-	return reply.Int(f)
+	return reply.Int(int64(lfuDecr(e.LRU)))
 }
 
 var objectHelp = []string{

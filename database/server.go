@@ -32,6 +32,9 @@ type Server struct {
 	watches watchRegistry
 	pubsub  pubsubHub
 	persist persistState
+	evict   evictState
+	// accounted is set once this server's keys have been counted.
+	accounted atomic.Bool
 
 	startTime time.Time
 	stats     serverStats
@@ -53,6 +56,7 @@ type serverStats struct {
 	totalConnections atomic.Int64
 	rejectedConns    atomic.Int64
 	expiredKeys      atomic.Int64
+	evictedKeys      atomic.Int64
 	errorReplies     atomic.Int64
 	dirty            atomic.Int64
 }
@@ -75,6 +79,12 @@ func NewServer() *Server {
 	lruNow.Store(uint32(time.Now().Unix()))
 	applyRenames(cfg)
 	config.OnResetStat(s.resetStats)
+	apply := func(old, new *config.Config) error { s.applyMaxmemory(new); return nil }
+	config.OnApply("maxmemory", apply)
+	config.OnApply("maxmemory-policy", apply)
+	if cfg.MaxMemory > 0 || isLFU(cfg.MaxMemoryPolicy) {
+		s.applyMaxmemory(cfg)
+	}
 	s.stopped.Add(1)
 	go s.cron()
 	return s
@@ -195,6 +205,9 @@ func (s *Server) exec(c resp.Connection, args [][]byte) (resp.Reply, *Command) {
 	if c.Protocol() == 2 && st.SubscriptionCount() > 0 && !allowedWhileSubscribed(cmd) {
 		return s.reject(c, cmd, reply.Err("Can't execute '"+cmd.Name+
 			"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")), cmd
+	}
+	if r := s.oomRefusal(c, cmd); r != nil {
+		return s.reject(c, cmd, r), cmd
 	}
 	if r := s.persistRefusal(c, cmd); r != nil {
 		return s.reject(c, cmd, r), cmd
@@ -333,6 +346,7 @@ func (s *Server) resetStats() {
 	s.stats.totalConnections.Store(0)
 	s.stats.rejectedConns.Store(0)
 	s.stats.expiredKeys.Store(0)
+	s.stats.evictedKeys.Store(0)
 	s.stats.errorReplies.Store(0)
 	s.errMu.Lock()
 	s.errCounts = make(map[string]int64)

@@ -445,7 +445,7 @@ func (db *DB) stringForUpdate(key []byte, e *Entity) *Entity {
 		db.put(key, e, false)
 		return e
 	}
-	e.LRU = lruClock()
+	e.touch()
 	return e
 }
 
@@ -465,7 +465,7 @@ func execAppend(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		}
 		old := len(e.Str)
 		copy(e.writableStr(old + len(add))[old:], add)
-		e.LRU = lruClock()
+		e.touch()
 		n = len(e.Str)
 	}
 	db.signalModified(key)
@@ -621,7 +621,7 @@ func (db *DB) incrBy(args [][]byte, delta int64) resp.Reply {
 		db.putString(key, s, false)
 	} else {
 		e.Str, e.Obj, e.Enc = s, nil, EncAuto
-		e.LRU = lruClock()
+		e.touch()
 	}
 	db.signalModified(key)
 	db.notify(config.NotifyString, "incrby", key)
@@ -647,7 +647,7 @@ func execIncrByFloat(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		db.put(key, &Entity{Str: s, Kind: KindString, Enc: EncNoInt}, false)
 	} else {
 		e.Str, e.Obj, e.Enc = s, nil, EncNoInt
-		e.LRU = lruClock()
+		e.touch()
 	}
 	db.signalModified(key)
 	db.notify(config.NotifyString, "incrbyfloat", key)
