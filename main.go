@@ -10,9 +10,12 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"syscall"
+	"time"
 
+	"goredis/cluster"
 	"goredis/config"
 	"goredis/database"
+	idb "goredis/interface/database"
 	"goredis/lib/logger"
 	"goredis/resp/handler"
 	"goredis/tcp"
@@ -72,7 +75,13 @@ func run(args []string) int {
 		})
 	}
 	srv := database.NewServer()
-	h := handler.New(srv, srv)
+	var db idb.DB = srv
+	var node *cluster.Cluster
+	if cfg.Self != "" {
+		node = cluster.New(srv, cfg.Self, cfg.Peers, time.Duration(cfg.PeerTimeout)*time.Millisecond)
+		db = node
+	}
+	h := handler.New(db, srv)
 	addrs, optional := tcp.ListenAddrs(cfg.Bind, cfg.Port)
 	ts, err := tcp.Listen(addrs, optional, h)
 	if err != nil {
@@ -115,7 +124,7 @@ func run(args []string) int {
 	if err := srv.LoadAppendOnly(); err != nil {
 		logger.Warningf("%v", err)
 		ts.Close()
-		srv.Close()
+		db.Close()
 		return 1
 	}
 
@@ -125,7 +134,7 @@ func run(args []string) int {
 	}
 	logger.Warningf("User requested shutdown...")
 	ts.Close()
-	srv.Close()
+	db.Close() // a cluster node closes its database too
 	logger.Warningf("Redis is now ready to exit, bye bye...")
 	return 0
 }

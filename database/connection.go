@@ -44,12 +44,10 @@ func execEcho(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 }
 
 func execSelect(db *DB, c resp.Connection, args [][]byte) resp.Reply {
-	id, r := parseInt32(args[1])
-	if r != nil {
+	// Redis Cluster refuses SELECT; here a node relays commands in the
+	// client's db, so every db works (a difference README states).
+	if _, r := parseInt32(args[1]); r != nil {
 		return r
-	}
-	if clusterMode() && id != 0 {
-		return reply.Err("SELECT is not allowed in cluster mode")
 	}
 	target, r := parseDBIndex(db.srv, args[1])
 	if r != nil {

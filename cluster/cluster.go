@@ -1,0 +1,350 @@
+// Package cluster runs a node of a cluster: it wraps the standalone
+// database, routes each command by its keys' slots to the node that owns
+// them (placement.go: CRC16 slots laid over a consistent-hash ring of the
+// nodes), runs local keys here, relays the rest to the owner over pooled
+// connections (peer.go), gathers multi-key reads and writes spread over
+// several nodes, broadcasts FLUSHALL/FLUSHDB and PUBLISH, and answers the
+// CLUSTER commands (commands.go). The database knows nothing of it.
+package cluster
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"time"
+
+	"goredis/config"
+	"goredis/database"
+	"goredis/interface/resp"
+	"goredis/lib/logger"
+	"goredis/resp/client"
+	"goredis/resp/reply"
+)
+
+// relayName is the CLIENT SETNAME of the connections nodes open to each
+// other: commands arriving on them run where they land, never relayed
+// again.
+const relayName = "goredis-cluster-relay"
+
+// Cluster is one node. It implements interface/database.DB.
+type Cluster struct {
+	db      *database.Server
+	pl      *Placement
+	peers   []*peer // by node index; nil for this node
+	timeout time.Duration
+
+	// dedicated holds, per client, the connections its blocking commands
+	// use (never shared with other clients).
+	dmu       sync.Mutex
+	dedicated map[int64]map[int]*dedicatedConn
+
+	stop chan struct{}
+	done chan struct{}
+}
+
+// New makes this node (self) of the cluster of self and peers, over db.
+func New(db *database.Server, self string, peers []string, timeout time.Duration) *Cluster {
+	cl := &Cluster{db: db, pl: NewPlacement(self, peers), timeout: timeout,
+		dedicated: make(map[int64]map[int]*dedicatedConn),
+		stop:      make(chan struct{}), done: make(chan struct{})}
+	cl.peers = make([]*peer, len(cl.pl.Nodes))
+	for i, n := range cl.pl.Nodes {
+		if i != cl.pl.Self {
+			cl.peers[i] = newPeer(n.Addr, timeout)
+		}
+	}
+	go cl.watchPeers()
+	return cl
+}
+
+// watchPeers checks every second that each peer answers and sees the same
+// membership (the set of node ids in its CLUSTER NODES), logging changes;
+// CLUSTER INFO and NODES show the result.
+func (cl *Cluster) watchPeers() {
+	defer close(cl.done)
+	want := map[string]bool{}
+	for _, n := range cl.pl.Nodes {
+		want[n.ID] = true
+	}
+	check := func() {
+		for i, p := range cl.peers {
+			if p == nil {
+				continue
+			}
+			wasUp, wasAgreeing := p.up.Load(), p.agrees.Load()
+			v, err := p.do(0, 2, [][]byte{[]byte("CLUSTER"), []byte("NODES")})
+			agree := true
+			if err == nil && !v.IsError() {
+				ids := map[string]bool{}
+				for _, line := range strings.Split(string(v.Str), "\n") {
+					if f := strings.Fields(line); len(f) > 0 {
+						ids[f[0]] = true
+					}
+				}
+				agree = len(ids) == len(want)
+				for id := range ids {
+					agree = agree && want[id]
+				}
+			}
+			p.agrees.Store(agree)
+			addr := cl.pl.Nodes[i].Addr
+			switch {
+			case err != nil && wasUp:
+				logger.Warningf("Cluster node %s is unreachable: %v", addr, err)
+			case err == nil && !wasUp:
+				logger.Noticef("Cluster node %s is reachable", addr)
+			}
+			if err == nil && !agree && wasAgreeing {
+				logger.Warningf("Cluster node %s sees a different membership: check self and peers in every node's configuration", addr)
+			}
+		}
+	}
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-cl.stop:
+			return
+		case <-t.C:
+			check()
+		}
+	}
+}
+
+// Placement is the cluster's slot table.
+func (cl *Cluster) Placement() *Placement { return cl.pl }
+
+// AfterClientClose drops what the client held here and on the peers.
+func (cl *Cluster) AfterClientClose(c resp.Connection) {
+	cl.dropDedicated(c.ID())
+	cl.db.AfterClientClose(c)
+}
+
+// Durable waits for the client's local writes to be durable.
+func (cl *Cluster) Durable(c resp.Connection) error { return cl.db.Durable(c) }
+
+// Close closes the peer pools and the database.
+func (cl *Cluster) Close() {
+	close(cl.stop)
+	<-cl.done
+	for _, p := range cl.peers {
+		if p != nil {
+			p.close()
+		}
+	}
+	cl.db.Close()
+}
+
+var errCrossSlot = reply.Error("CROSSSLOT Keys in request don't hash to the same slot")
+
+// Exec routes one command.
+func (cl *Cluster) Exec(c resp.Connection, args [][]byte) resp.Reply {
+	info, ok := database.Describe(args)
+	if !ok {
+		return cl.db.Exec(c, args) // Redis's unknown-command or arity error
+	}
+	switch {
+	case c.Name() == relayName && !isClusterCommand(info.Name):
+		return cl.db.Exec(c, args) // relayed here by a peer: run it here
+	case isClusterCommand(info.Name):
+		if !c.Authenticated() && config.Get().RequirePass != "" {
+			return reply.NoAuth
+		}
+		return cl.clusterCommand(c, info.Name, args)
+	case c.State().InMulti && info.Name != "exec" && info.Name != "discard" && info.Name != "multi":
+		// Queued here; EXEC runs the transaction on this node, so every
+		// key must be this node's (one slot owner, as Redis asks).
+		if !cl.allLocal(info.Keys) {
+			return cl.db.Reject(c, errCrossSlot) // and EXEC aborts
+		}
+		return cl.db.Exec(c, args)
+	}
+	switch info.Name {
+	case "flushall", "flushdb":
+		r := cl.db.Exec(c, args)
+		cl.broadcast(c, args)
+		return r
+	case "publish":
+		r := cl.db.Exec(c, args)
+		cl.broadcast(c, args)
+		return r
+	case "watch":
+		if !cl.allLocal(info.Keys) {
+			return errCrossSlot
+		}
+	}
+	if len(info.Keys) == 0 {
+		return cl.db.Exec(c, args) // node-scoped (DBSIZE, KEYS, SCAN, INFO…) or keyless
+	}
+	owner, single := cl.ownerOf(info.Keys)
+	if single {
+		if owner == cl.pl.Self {
+			return cl.db.Exec(c, args)
+		}
+		return cl.relay(c, owner, info, args)
+	}
+	switch info.Name {
+	case "mget":
+		return cl.mget(c, args)
+	case "exists", "del", "unlink", "touch":
+		return cl.sumCount(c, args)
+	}
+	return errCrossSlot
+}
+
+// ownerOf returns the node owning every key, or single false when they
+// live on several nodes.
+func (cl *Cluster) ownerOf(keys [][]byte) (owner int, single bool) {
+	owner = cl.pl.KeyOwner(keys[0])
+	for _, k := range keys[1:] {
+		if cl.pl.KeyOwner(k) != owner {
+			return 0, false
+		}
+	}
+	return owner, true
+}
+
+func (cl *Cluster) allLocal(keys [][]byte) bool {
+	for _, k := range keys {
+		if cl.pl.KeyOwner(k) != cl.pl.Self {
+			return false
+		}
+	}
+	return true
+}
+
+// relay sends the command to node and returns its reply as received.
+// Blocking commands ride a connection of the client's own.
+func (cl *Cluster) relay(c resp.Connection, node int, info database.CommandInfo, args [][]byte) resp.Reply {
+	if info.Flags&database.FlagBlocking != 0 {
+		return cl.relayDedicated(c, node, args)
+	}
+	v, err := cl.peers[node].do(c.DBIndex(), c.Protocol(), args)
+	if err != nil {
+		return peerError(cl.pl.Nodes[node].Addr, err)
+	}
+	return reply.Raw(v.Raw)
+}
+
+// peerError is the reply for a command whose node cannot be reached.
+func peerError(addr string, err error) resp.Reply {
+	return reply.Error("CLUSTERDOWN node " + addr + " is unreachable: " + err.Error())
+}
+
+// broadcast sends args to every other node, in the client's db, without
+// waiting on one node for another; errors are ignored (a node that is
+// down catches up on nothing, as Redis Cluster's PUBLISH).
+func (cl *Cluster) broadcast(c resp.Connection, args [][]byte) {
+	var wg sync.WaitGroup
+	for i, p := range cl.peers {
+		if p == nil {
+			continue
+		}
+		wg.Add(1)
+		go func(i int, p *peer) {
+			defer wg.Done()
+			_, _ = p.do(c.DBIndex(), c.Protocol(), args)
+		}(i, p)
+	}
+	wg.Wait()
+}
+
+// splitByNode groups the keys of a command with one key per argument
+// (args[1:]) by owner, keeping each key's position.
+func (cl *Cluster) splitByNode(keys [][]byte) map[int][]int {
+	by := map[int][]int{}
+	for i, k := range keys {
+		o := cl.pl.KeyOwner(k)
+		by[o] = append(by[o], i)
+	}
+	return by
+}
+
+// gather runs, for every node holding some of keys, cmd with those keys,
+// all at once, and returns each node's RESP2 reply with the key positions
+// it answers for (a node that cannot be reached gives an error value).
+func (cl *Cluster) gather(c resp.Connection, cmd []byte, keys [][]byte) (map[int][]int, map[int]client.Value) {
+	by := cl.splitByNode(keys)
+	values := map[int]client.Value{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for node, idx := range by {
+		sub := make([][]byte, 0, len(idx)+1)
+		sub = append(sub, cmd)
+		for _, i := range idx {
+			sub = append(sub, keys[i])
+		}
+		if node == cl.pl.Self {
+			v := localValue(cl.db.Exec(c, sub))
+			mu.Lock()
+			values[node] = v
+			mu.Unlock()
+			continue
+		}
+		wg.Add(1)
+		go func(node int, sub [][]byte) {
+			defer wg.Done()
+			v, err := cl.peers[node].do(c.DBIndex(), 2, sub)
+			if err != nil {
+				v = localValue(peerError(cl.pl.Nodes[node].Addr, err))
+			}
+			mu.Lock()
+			values[node] = v
+			mu.Unlock()
+		}(node, sub)
+	}
+	wg.Wait()
+	return by, values
+}
+
+// localValue decodes a reply of this node as a peer's would be read.
+func localValue(r resp.Reply) client.Value {
+	b := reply.Encode(r, false)
+	v, err := client.NewReader(bytes.NewReader(b)).ReadValue()
+	if err != nil {
+		return client.Value{Kind: client.KindError, Str: []byte("ERR " + err.Error()), Raw: b}
+	}
+	return v
+}
+
+// mget is MGET over keys on several nodes: each node answers for its
+// keys, and the values come back in the order asked.
+func (cl *Cluster) mget(c resp.Connection, args [][]byte) resp.Reply {
+	keys := args[1:]
+	by, values := cl.gather(c, args[0], keys)
+	out := make(reply.Array, len(keys))
+	for node, idx := range by {
+		v := values[node]
+		if v.IsError() {
+			return v.Reply()
+		}
+		if v.Kind != client.KindArray || len(v.Elems) != len(idx) {
+			return reply.Err("unexpected reply from node " + cl.pl.Nodes[node].Addr)
+		}
+		for j, i := range idx {
+			out[i] = v.Elems[j].Reply()
+		}
+	}
+	return out
+}
+
+// sumCount is EXISTS, DEL, UNLINK or TOUCH over keys on several nodes:
+// the sum of each node's count.
+func (cl *Cluster) sumCount(c resp.Connection, args [][]byte) resp.Reply {
+	_, values := cl.gather(c, args[0], args[1:])
+	var n int64
+	for node, v := range values {
+		if v.IsError() {
+			return v.Reply()
+		}
+		if v.Kind != client.KindInt {
+			return reply.Err("unexpected reply from node " + cl.pl.Nodes[node].Addr)
+		}
+		n += v.Int
+	}
+	return reply.Int(n)
+}
+
+func isClusterCommand(name string) bool {
+	return strings.HasPrefix(name, "cluster|") || name == "readonly" || name == "readwrite" || name == "asking"
+}

@@ -1,0 +1,422 @@
+package cluster
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"goredis/config"
+	"goredis/database"
+	"goredis/resp/client"
+	"goredis/resp/handler"
+	"goredis/tcp"
+)
+
+func TestMain(m *testing.M) {
+	if _, err := config.Load([]string{"--bind", "127.0.0.1"}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	os.Exit(m.Run())
+}
+
+// testNode is one node of an in-process cluster.
+type testNode struct {
+	addr string
+	cl   *Cluster
+	ts   *tcp.Server
+	done chan struct{}
+}
+
+func (n *testNode) stop() {
+	n.ts.Close()
+	<-n.done
+	n.cl.Close()
+}
+
+func freePorts(t *testing.T, n int) []int {
+	t.Helper()
+	var ls []net.Listener
+	var ports []int
+	for i := 0; i < n; i++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	for _, l := range ls {
+		l.Close()
+	}
+	return ports
+}
+
+// startCluster starts n nodes on loopback ports; they stop with the test.
+func startCluster(t *testing.T, n int) []*testNode {
+	t.Helper()
+	ports := freePorts(t, n)
+	var addrs []string
+	for _, p := range ports {
+		addrs = append(addrs, "127.0.0.1:"+strconv.Itoa(p))
+	}
+	var nodes []*testNode
+	for i, self := range addrs {
+		var peers []string
+		for j, a := range addrs {
+			if j != i {
+				peers = append(peers, a)
+			}
+		}
+		srv := database.NewServer()
+		cl := New(srv, self, peers, 2*time.Second)
+		h := handler.New(cl, srv)
+		listen, optional := tcp.ListenAddrs([]string{"127.0.0.1"}, ports[i])
+		ts, err := tcp.Listen(listen, optional, h)
+		if err != nil {
+			cl.Close()
+			t.Fatalf("listen %s: %v", self, err)
+		}
+		node := &testNode{addr: self, cl: cl, ts: ts, done: make(chan struct{})}
+		go func() { ts.Serve(); close(node.done) }()
+		nodes = append(nodes, node)
+	}
+	t.Cleanup(func() {
+		for _, n := range nodes {
+			select {
+			case <-n.done:
+			default:
+				n.stop()
+			}
+		}
+	})
+	return nodes
+}
+
+func dial(t *testing.T, addr string) *client.RawConn {
+	t.Helper()
+	c, err := client.DialRaw(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func do(t *testing.T, c *client.RawConn, args ...string) client.Value {
+	t.Helper()
+	v, err := c.Do(5*time.Second, args...)
+	if err != nil {
+		t.Fatalf("%v: %v", args, err)
+	}
+	return v
+}
+
+// TestRelayAndScatter: every node serves every key, each key is stored
+// once on its owner, multi-key reads and deletions span nodes, node-scoped
+// commands add up, and SELECT travels with relayed commands.
+func TestRelayAndScatter(t *testing.T) {
+	nodes := startCluster(t, 3)
+	conns := make([]*client.RawConn, len(nodes))
+	for i, n := range nodes {
+		conns[i] = dial(t, n.addr)
+	}
+	pl := nodes[0].cl.Placement()
+	const keys = 300
+	for i := 0; i < keys; i++ {
+		k := "key:" + strconv.Itoa(i)
+		if v := do(t, conns[i%3], "SET", k, "v"+strconv.Itoa(i)); v.Text() != "OK" {
+			t.Fatalf("SET %s: %q", k, v.Raw)
+		}
+	}
+	for i := 0; i < keys; i++ {
+		k := "key:" + strconv.Itoa(i)
+		for _, c := range conns {
+			if v := do(t, c, "GET", k); string(v.Str) != "v"+strconv.Itoa(i) {
+				t.Fatalf("GET %s: %q", k, v.Raw)
+			}
+		}
+	}
+	// Each key once, on its owner; DBSIZE adds up; SCAN covers all.
+	total, seen := int64(0), map[string]bool{}
+	for ni, c := range conns {
+		total += do(t, c, "DBSIZE").Int
+		cursor := "0"
+		for {
+			v := do(t, c, "SCAN", cursor, "COUNT", "100")
+			for _, e := range v.Elems[1].Elems {
+				k := string(e.Str)
+				if seen[k] {
+					t.Fatalf("%s stored twice", k)
+				}
+				seen[k] = true
+				if owner := pl.Nodes[pl.KeyOwner(e.Str)].Addr; owner != nodes[ni].addr {
+					t.Fatalf("%s stored on %s, owner %s", k, nodes[ni].addr, owner)
+				}
+			}
+			cursor = string(v.Elems[0].Str)
+			if cursor == "0" {
+				break
+			}
+		}
+	}
+	if total != keys || len(seen) != keys {
+		t.Fatalf("DBSIZE total %d, SCAN found %d, want %d", total, len(seen), keys)
+	}
+	// MGET in order with a missing key; EXISTS, DEL, UNLINK counts.
+	mget := []string{"MGET", "key:5", "nokey", "key:1", "key:2", "key:3"}
+	v := do(t, conns[1], mget...)
+	want := []string{"v5", "", "v1", "v2", "v3"}
+	for i, e := range v.Elems {
+		if string(e.Str) != want[i] || (want[i] == "") != e.Null {
+			t.Fatalf("MGET: %q", v.Raw)
+		}
+	}
+	if v := do(t, conns[2], "EXISTS", "key:1", "key:2", "key:1", "nokey", "key:7"); v.Int != 4 {
+		t.Fatalf("EXISTS: %q", v.Raw)
+	}
+	if v := do(t, conns[0], "DEL", "key:1", "key:2", "nokey", "key:3"); v.Int != 3 {
+		t.Fatalf("DEL: %q", v.Raw)
+	}
+	if v := do(t, conns[0], "EXISTS", "key:1", "key:2", "key:3"); v.Int != 0 {
+		t.Fatalf("after DEL: %q", v.Raw)
+	}
+	// SELECT travels.
+	do(t, conns[0], "SELECT", "5")
+	do(t, conns[1], "SELECT", "5")
+	for i := 0; i < 20; i++ {
+		do(t, conns[0], "SET", "db5:"+strconv.Itoa(i), "five")
+	}
+	for i := 0; i < 20; i++ {
+		if v := do(t, conns[1], "GET", "db5:"+strconv.Itoa(i)); string(v.Str) != "five" {
+			t.Fatalf("GET in db 5: %q", v.Raw)
+		}
+		if v := do(t, conns[2], "EXISTS", "db5:"+strconv.Itoa(i)); v.Int != 0 {
+			t.Fatal("a key of db 5 found in db 0")
+		}
+	}
+	// RESP3 replies come back in RESP3.
+	do(t, conns[2], "HELLO", "3")
+	do(t, conns[2], "HSET", "h:1", "f", "v")
+	do(t, conns[2], "HSET", "h:2", "f", "v")
+	for _, k := range []string{"h:1", "h:2", "h:3"} {
+		if v := do(t, conns[2], "HGETALL", k); v.Kind != client.KindMap {
+			t.Fatalf("HGETALL %s in RESP3: %q", k, v.Raw)
+		}
+	}
+	// A write over several nodes (no two-phase commit yet): CROSSSLOT.
+	k1, k2 := keyOn(pl, 0, "ms:"), keyOn(pl, 1, "ms:")
+	if v := do(t, conns[0], "MSET", k1, "a", k2, "b"); !strings.HasPrefix(v.Text(), "CROSSSLOT") {
+		t.Fatalf("MSET over nodes: %q", v.Raw)
+	}
+	// FLUSHALL reaches every node.
+	do(t, conns[0], "FLUSHALL")
+	for _, c := range conns {
+		do(t, c, "SELECT", "0")
+		if v := do(t, c, "DBSIZE"); v.Int != 0 {
+			t.Fatalf("DBSIZE after FLUSHALL: %d", v.Int)
+		}
+	}
+}
+
+// keyOn returns a key owned by node.
+func keyOn(pl *Placement, node int, prefix string) string {
+	for i := 0; ; i++ {
+		k := prefix + strconv.Itoa(i)
+		if pl.KeyOwner([]byte(k)) == node {
+			return k
+		}
+	}
+}
+
+// TestBlockingAndPubsubAcrossNodes: a blocking pop waits on the owner over
+// the client's own connection (others' relays go on meanwhile) and is
+// served by a push through a third node; PUBLISH reaches subscribers of
+// every node.
+func TestBlockingAndPubsubAcrossNodes(t *testing.T) {
+	nodes := startCluster(t, 3)
+	pl := nodes[0].cl.Placement()
+	q := keyOn(pl, 1, "queue:")
+	blocked := dial(t, nodes[0].addr)
+	if err := blocked.WriteCommand("BLPOP", q, "5"); err != nil {
+		t.Fatal(err)
+	}
+	other := dial(t, nodes[0].addr)
+	time.Sleep(100 * time.Millisecond)
+	for i := 0; i < 50; i++ {
+		k := keyOn(pl, 1, "busy"+strconv.Itoa(i)+":")
+		if v := do(t, other, "SET", k, "x"); v.Text() != "OK" {
+			t.Fatalf("relay while a client blocks: %q", v.Raw)
+		}
+	}
+	do(t, dial(t, nodes[2].addr), "RPUSH", q, "job")
+	v, err := blocked.ReadValue(5 * time.Second)
+	if err != nil || len(v.Elems) != 2 || string(v.Elems[1].Str) != "job" {
+		t.Fatalf("BLPOP: %q %v", v.Raw, err)
+	}
+	subs := []*client.RawConn{dial(t, nodes[0].addr), dial(t, nodes[1].addr), dial(t, nodes[2].addr)}
+	for _, s := range subs {
+		do(t, s, "SUBSCRIBE", "news")
+	}
+	do(t, dial(t, nodes[1].addr), "PUBLISH", "news", "hello")
+	for i, s := range subs {
+		v, err := s.ReadValue(5 * time.Second)
+		if err != nil || len(v.Elems) != 3 || string(v.Elems[2].Str) != "hello" {
+			t.Fatalf("subscriber on node %d: %q %v", i, v.Raw, err)
+		}
+	}
+}
+
+// TestClusterCommands: every node describes the same placement, in
+// Redis's shapes.
+func TestClusterCommands(t *testing.T) {
+	nodes := startCluster(t, 3)
+	var slots []string
+	for _, n := range nodes {
+		c := dial(t, n.addr)
+		if v := do(t, c, "CLUSTER", "KEYSLOT", "{user1}.following"); v.Int != 8106 {
+			t.Fatalf("KEYSLOT: %q", v.Raw)
+		}
+		if v := do(t, c, "CLUSTER", "MYID"); v.Text() != NodeID(n.addr) {
+			t.Fatalf("MYID: %q", v.Raw)
+		}
+		info := waitState(t, c, "ok")
+		for _, want := range []string{"cluster_state:ok", "cluster_slots_assigned:16384", "cluster_known_nodes:3", "cluster_size:3"} {
+			if !strings.Contains(info, want) {
+				t.Fatalf("CLUSTER INFO on %s lacks %s:\n%s", n.addr, want, info)
+			}
+		}
+		v := do(t, c, "CLUSTER", "SLOTS")
+		covered := 0
+		var desc []string
+		for _, r := range v.Elems {
+			covered += int(r.Elems[1].Int-r.Elems[0].Int) + 1
+			desc = append(desc, fmt.Sprintf("%d-%d:%s", r.Elems[0].Int, r.Elems[1].Int, r.Elems[2].Elems[2].Str))
+		}
+		if covered != SlotCount {
+			t.Fatalf("CLUSTER SLOTS covers %d slots", covered)
+		}
+		slots = append(slots, strings.Join(desc, ","))
+		nodesText := do(t, c, "CLUSTER", "NODES").Text()
+		if strings.Count(nodesText, "myself,master") != 1 || strings.Count(nodesText, "\n") != 3 {
+			t.Fatalf("CLUSTER NODES:\n%s", nodesText)
+		}
+		if v := do(t, c, "READONLY"); v.Text() != "OK" {
+			t.Fatalf("READONLY: %q", v.Raw)
+		}
+		if v := do(t, c, "CLUSTER", "ADDSLOTS", "1"); !v.IsError() {
+			t.Fatalf("ADDSLOTS: %q", v.Raw)
+		}
+	}
+	if slots[0] != slots[1] || slots[1] != slots[2] {
+		t.Fatal("nodes disagree on CLUSTER SLOTS")
+	}
+	// COUNTKEYSINSLOT and GETKEYSINSLOT answer for the node's own keys.
+	pl := nodes[0].cl.Placement()
+	k := keyOn(pl, pl.Self, "slotkey:")
+	c := dial(t, nodes[0].addr)
+	do(t, c, "SET", k, "1")
+	slot := strconv.Itoa(KeySlot([]byte(k)))
+	if v := do(t, c, "CLUSTER", "COUNTKEYSINSLOT", slot); v.Int != 1 {
+		t.Fatalf("COUNTKEYSINSLOT: %q", v.Raw)
+	}
+	if v := do(t, c, "CLUSTER", "GETKEYSINSLOT", slot, "10"); len(v.Elems) != 1 || string(v.Elems[0].Str) != k {
+		t.Fatalf("GETKEYSINSLOT: %q", v.Raw)
+	}
+}
+
+// TestTransactionsStayOnOneNode: MULTI/EXEC with keys of this node runs;
+// a key of another node inside MULTI is refused and EXEC aborts.
+func TestTransactionsStayOnOneNode(t *testing.T) {
+	nodes := startCluster(t, 3)
+	pl := nodes[0].cl.Placement()
+	c := dial(t, nodes[0].addr)
+	local := keyOn(pl, pl.Self, "tx:")
+	remote := keyOn(pl, (pl.Self+1)%3, "tx:")
+	do(t, c, "MULTI")
+	do(t, c, "INCR", local)
+	do(t, c, "INCR", local)
+	if v := do(t, c, "EXEC"); len(v.Elems) != 2 || v.Elems[1].Int != 2 {
+		t.Fatalf("local EXEC: %q", v.Raw)
+	}
+	do(t, c, "MULTI")
+	if v := do(t, c, "INCR", remote); !strings.HasPrefix(v.Text(), "CROSSSLOT") {
+		t.Fatalf("remote key in MULTI: %q", v.Raw)
+	}
+	if v := do(t, c, "EXEC"); !strings.HasPrefix(v.Text(), "EXECABORT") {
+		t.Fatalf("EXEC after a refused key: %q", v.Raw)
+	}
+}
+
+// TestDeadPeer: keys of a stopped node get an error naming it, the others
+// keep working, CLUSTER INFO reports the failure, and relaying to the
+// dead node leaves no goroutine or descriptor behind.
+func TestDeadPeer(t *testing.T) {
+	nodes := startCluster(t, 3)
+	pl := nodes[0].cl.Placement()
+	c := dial(t, nodes[0].addr)
+	dead := nodes[2]
+	deadIdx := -1
+	for i, n := range pl.Nodes {
+		if n.Addr == dead.addr {
+			deadIdx = i
+		}
+	}
+	dead.stop()
+	remote := keyOn(pl, deadIdx, "gone:")
+	v := do(t, c, "GET", remote)
+	if !v.IsError() || !strings.Contains(v.Text(), dead.addr) {
+		t.Fatalf("GET of a dead node's key: %q", v.Raw)
+	}
+	for i := range pl.Nodes {
+		if i != deadIdx {
+			live := keyOn(pl, i, "here:")
+			if v := do(t, c, "SET", live, "1"); v.Text() != "OK" {
+				t.Fatalf("SET on a live node: %q", v.Raw)
+			}
+		}
+	}
+	goroutines := runtime.NumGoroutine()
+	fds := openFDs()
+	for i := 0; i < 2000; i++ {
+		do(t, c, "GET", remote)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if g := runtime.NumGoroutine(); g > goroutines+10 {
+		t.Errorf("goroutines %d -> %d after relays to a dead node", goroutines, g)
+	}
+	if f := openFDs(); fds >= 0 && f > fds+10 {
+		t.Errorf("descriptors %d -> %d after relays to a dead node", fds, f)
+	}
+	waitState(t, c, "fail")
+}
+
+// waitState waits until CLUSTER INFO shows state and returns it.
+func waitState(t *testing.T, c *client.RawConn, state string) string {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		info := do(t, c, "CLUSTER", "INFO").Text()
+		if strings.Contains(info, "cluster_state:"+state) {
+			return info
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("CLUSTER INFO never showed cluster_state:%s:\n%s", state, info)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// openFDs counts this process's descriptors, or -1 without /proc.
+func openFDs() int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return -1
+	}
+	return len(entries)
+}
