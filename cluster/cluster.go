@@ -38,6 +38,8 @@ type Cluster struct {
 	dmu       sync.Mutex
 	dedicated map[int64]map[int]*dedicatedConn
 
+	tx txRoutes
+
 	stop chan struct{}
 	done chan struct{}
 }
@@ -116,6 +118,7 @@ func (cl *Cluster) Placement() *Placement { return cl.pl }
 
 // AfterClientClose drops what the client held here and on the peers.
 func (cl *Cluster) AfterClientClose(c resp.Connection) {
+	cl.tx.drop(c.ID())
 	cl.dropDedicated(c.ID())
 	cl.db.AfterClientClose(c)
 }
@@ -151,13 +154,9 @@ func (cl *Cluster) Exec(c resp.Connection, args [][]byte) resp.Reply {
 			return reply.NoAuth
 		}
 		return cl.clusterCommand(c, info.Name, args)
-	case c.State().InMulti && info.Name != "exec" && info.Name != "discard" && info.Name != "multi":
-		// Queued here; EXEC runs the transaction on this node, so every
-		// key must be this node's (one slot owner, as Redis asks).
-		if !cl.allLocal(info.Keys) {
-			return cl.db.Reject(c, errCrossSlot) // and EXEC aborts
-		}
-		return cl.db.Exec(c, args)
+	}
+	if r, handled := cl.transaction(c, info, args); handled {
+		return r
 	}
 	switch info.Name {
 	case "flushall", "flushdb":
@@ -168,10 +167,6 @@ func (cl *Cluster) Exec(c resp.Connection, args [][]byte) resp.Reply {
 		r := cl.db.Exec(c, args)
 		cl.broadcast(c, args)
 		return r
-	case "watch":
-		if !cl.allLocal(info.Keys) {
-			return errCrossSlot
-		}
 	}
 	if len(info.Keys) == 0 {
 		return cl.db.Exec(c, args) // node-scoped (DBSIZE, KEYS, SCAN, INFO…) or keyless

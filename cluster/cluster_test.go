@@ -330,27 +330,61 @@ func TestClusterCommands(t *testing.T) {
 	}
 }
 
-// TestTransactionsStayOnOneNode: MULTI/EXEC with keys of this node runs;
-// a key of another node inside MULTI is refused and EXEC aborts.
+// TestTransactionsStayOnOneNode: MULTI/EXEC over keys of one node runs,
+// on that node, whichever node the client talks to; WATCH works there too;
+// keys of two nodes in one transaction are refused and EXEC aborts.
 func TestTransactionsStayOnOneNode(t *testing.T) {
 	nodes := startCluster(t, 3)
 	pl := nodes[0].cl.Placement()
 	c := dial(t, nodes[0].addr)
 	local := keyOn(pl, pl.Self, "tx:")
 	remote := keyOn(pl, (pl.Self+1)%3, "tx:")
-	do(t, c, "MULTI")
-	do(t, c, "INCR", local)
-	do(t, c, "INCR", local)
-	if v := do(t, c, "EXEC"); len(v.Elems) != 2 || v.Elems[1].Int != 2 {
-		t.Fatalf("local EXEC: %q", v.Raw)
+	for _, k := range []string{local, remote} {
+		do(t, c, "MULTI")
+		if v := do(t, c, "INCR", k); v.Text() != "QUEUED" {
+			t.Fatalf("INCR queued: %q", v.Raw)
+		}
+		do(t, c, "INCR", k)
+		do(t, c, "GET", k)
+		if v := do(t, c, "EXEC"); len(v.Elems) != 3 || v.Elems[1].Int != 2 || string(v.Elems[2].Str) != "2" {
+			t.Fatalf("EXEC over %s: %q", k, v.Raw)
+		}
+	}
+	if v := do(t, dial(t, nodes[1].addr), "GET", remote); string(v.Str) != "2" {
+		t.Fatalf("after the remote transaction: %q", v.Raw)
 	}
 	do(t, c, "MULTI")
+	do(t, c, "INCR", local)
 	if v := do(t, c, "INCR", remote); !strings.HasPrefix(v.Text(), "CROSSSLOT") {
-		t.Fatalf("remote key in MULTI: %q", v.Raw)
+		t.Fatalf("keys of two nodes in MULTI: %q", v.Raw)
 	}
 	if v := do(t, c, "EXEC"); !strings.HasPrefix(v.Text(), "EXECABORT") {
 		t.Fatalf("EXEC after a refused key: %q", v.Raw)
 	}
+	// WATCH of a remote key: untouched, EXEC runs; touched by another
+	// client through another node, EXEC answers null.
+	for _, touched := range []bool{false, true} {
+		do(t, c, "WATCH", remote)
+		if touched {
+			do(t, dial(t, nodes[2].addr), "SET", remote, "other")
+		}
+		do(t, c, "MULTI")
+		do(t, c, "SET", remote, "mine")
+		v := do(t, c, "EXEC")
+		if touched != v.Null {
+			t.Fatalf("WATCH (touched %v): EXEC %q", touched, v.Raw)
+		}
+	}
+	if v := do(t, c, "GET", remote); string(v.Str) != "other" {
+		t.Fatalf("after the aborted EXEC: %q", v.Raw)
+	}
+	// A transaction pinned by WATCH refuses keys of another node.
+	do(t, c, "WATCH", remote)
+	do(t, c, "MULTI")
+	if v := do(t, c, "SET", local, "x"); !strings.HasPrefix(v.Text(), "CROSSSLOT") {
+		t.Fatalf("local key after a remote WATCH: %q", v.Raw)
+	}
+	do(t, c, "DISCARD")
 }
 
 // TestDeadPeer: keys of a stopped node get an error naming it, the others

@@ -151,10 +151,9 @@ type dedicatedConn struct {
 	closed bool
 }
 
-// relayDedicated runs a blocking command on node over the client's own
-// connection to it.
-func (cl *Cluster) relayDedicated(c resp.Connection, node int, args [][]byte) resp.Reply {
-	addr := cl.pl.Nodes[node].Addr
+// dedicatedFor returns the client's own connection to node, in its db
+// and protocol, dialing it when needed.
+func (cl *Cluster) dedicatedFor(c resp.Connection, node int) (*dedicatedConn, error) {
 	cl.dmu.Lock()
 	m := cl.dedicated[c.ID()]
 	if m == nil {
@@ -169,14 +168,14 @@ func (cl *Cluster) relayDedicated(c resp.Connection, node int, args [][]byte) re
 		}
 		pc, err := cl.peers[node].dial(c.DBIndex(), c.Protocol(), false)
 		if err != nil {
-			return peerError(addr, err)
+			return nil, err
 		}
 		d = &dedicatedConn{c: pc, db: c.DBIndex(), proto: c.Protocol()}
 		cl.dmu.Lock()
 		if cl.dedicated[c.ID()] == nil { // the client left meanwhile
 			cl.dmu.Unlock()
 			pc.Close()
-			return peerError(addr, errPeerClosed)
+			return nil, errPeerClosed
 		}
 		cl.dedicated[c.ID()][node] = d
 		cl.dmu.Unlock()
@@ -184,9 +183,21 @@ func (cl *Cluster) relayDedicated(c resp.Connection, node int, args [][]byte) re
 	if d.db != c.DBIndex() {
 		if v, err := d.c.Do([]byte("SELECT"), []byte(strconv.Itoa(c.DBIndex()))); err != nil || v.IsError() {
 			d.c.Close()
-			return peerError(addr, errors.New("SELECT failed"))
+			return nil, errors.New("SELECT failed on the node")
 		}
 		d.db = c.DBIndex()
+	}
+	return d, nil
+}
+
+// relayDedicated runs a command on node over the client's own connection
+// to it (blocking commands, WATCH), watching meanwhile that the client is
+// still there.
+func (cl *Cluster) relayDedicated(c resp.Connection, node int, args [][]byte) resp.Reply {
+	addr := cl.pl.Nodes[node].Addr
+	d, err := cl.dedicatedFor(c, node)
+	if err != nil {
+		return peerError(addr, err)
 	}
 	type result struct {
 		v   client.Value

@@ -118,3 +118,7 @@ func (s *Server) Reject(c resp.Connection, r resp.Reply) resp.Reply {
 // ClientAlive reports whether c's peer is still connected (for a command
 // waiting on another node on c's behalf).
 func ClientAlive(c resp.Connection) bool { return blockPeerAlive(c) }
+
+// DropTransaction ends c's MULTI state and watches here without running
+// anything (the cluster ran the transaction on another node).
+func (s *Server) DropTransaction(c resp.Connection) { s.discardTransaction(c) }
