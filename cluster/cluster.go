@@ -38,7 +38,8 @@ type Cluster struct {
 	dmu       sync.Mutex
 	dedicated map[int64]map[int]*dedicatedConn
 
-	tx txRoutes
+	tx    txRoutes
+	locks *lockTable
 
 	stop chan struct{}
 	done chan struct{}
@@ -47,8 +48,8 @@ type Cluster struct {
 // New makes this node (self) of the cluster of self and peers, over db.
 func New(db *database.Server, self string, peers []string, timeout time.Duration) *Cluster {
 	cl := &Cluster{db: db, pl: NewPlacement(self, peers), timeout: timeout,
-		dedicated: make(map[int64]map[int]*dedicatedConn),
-		stop:      make(chan struct{}), done: make(chan struct{})}
+		dedicated: make(map[int64]map[int]*dedicatedConn), locks: newLockTable(),
+		stop: make(chan struct{}), done: make(chan struct{})}
 	cl.peers = make([]*peer, len(cl.pl.Nodes))
 	for i, n := range cl.pl.Nodes {
 		if i != cl.pl.Self {
@@ -142,12 +143,17 @@ var errCrossSlot = reply.Error("CROSSSLOT Keys in request don't hash to the same
 
 // Exec routes one command.
 func (cl *Cluster) Exec(c resp.Connection, args [][]byte) resp.Reply {
+	relayed := c.Name() == relayName
+	if relayed && equalFold(args[0], txCommand) {
+		return cl.txInternal(c, args)
+	}
 	info, ok := database.Describe(args)
 	if !ok {
 		return cl.db.Exec(c, args) // Redis's unknown-command or arity error
 	}
 	switch {
-	case c.Name() == relayName && !isClusterCommand(info.Name):
+	case relayed && !isClusterCommand(info.Name):
+		cl.locks.waitFree(c.DBIndex(), info.Keys)
 		return cl.db.Exec(c, args) // relayed here by a peer: run it here
 	case isClusterCommand(info.Name):
 		if !c.Authenticated() && config.Get().RequirePass != "" {
@@ -174,11 +180,16 @@ func (cl *Cluster) Exec(c resp.Connection, args [][]byte) resp.Reply {
 	owner, single := cl.ownerOf(info.Keys)
 	if single {
 		if owner == cl.pl.Self {
+			cl.locks.waitFree(c.DBIndex(), info.Keys)
 			return cl.db.Exec(c, args)
 		}
 		return cl.relay(c, owner, info, args)
 	}
 	switch info.Name {
+	case "mset":
+		return cl.msetAcross(c, args, false)
+	case "msetnx":
+		return cl.msetAcross(c, args, true)
 	case "mget":
 		return cl.mget(c, args)
 	case "exists", "del", "unlink", "touch":
@@ -270,6 +281,7 @@ func (cl *Cluster) gather(c resp.Connection, cmd []byte, keys [][]byte) (map[int
 			sub = append(sub, keys[i])
 		}
 		if node == cl.pl.Self {
+			cl.locks.waitFree(c.DBIndex(), sub[1:])
 			v := localValue(cl.db.Exec(c, sub))
 			mu.Lock()
 			values[node] = v

@@ -209,10 +209,11 @@ func TestRelayAndScatter(t *testing.T) {
 			t.Fatalf("HGETALL %s in RESP3: %q", k, v.Raw)
 		}
 	}
-	// A write over several nodes (no two-phase commit yet): CROSSSLOT.
-	k1, k2 := keyOn(pl, 0, "ms:"), keyOn(pl, 1, "ms:")
-	if v := do(t, conns[0], "MSET", k1, "a", k2, "b"); !strings.HasPrefix(v.Text(), "CROSSSLOT") {
-		t.Fatalf("MSET over nodes: %q", v.Raw)
+	// A command over keys of several nodes that is neither gathered nor
+	// run as a two-phase commit: CROSSSLOT.
+	k1, k2 := keyOn(pl, 0, "su:"), keyOn(pl, 1, "su:")
+	if v := do(t, conns[0], "SINTERCARD", "2", k1, k2); !strings.HasPrefix(v.Text(), "CROSSSLOT") {
+		t.Fatalf("SINTERCARD over nodes: %q", v.Raw)
 	}
 	// FLUSHALL reaches every node.
 	do(t, conns[0], "FLUSHALL")
@@ -453,4 +454,169 @@ func openFDs() int {
 		return -1
 	}
 	return len(entries)
+}
+
+// TestTwoPhaseMSet: MSET and MSETNX over keys of every node from any
+// node: all or nothing; MSETNX sets nothing when one key exists on any
+// node; a node lost before the commit leaves nothing written anywhere.
+func TestTwoPhaseMSet(t *testing.T) {
+	nodes := startCluster(t, 3)
+	pl := nodes[0].cl.Placement()
+	c := dial(t, nodes[1].addr)
+	var keys []string
+	for n := range pl.Nodes {
+		keys = append(keys, keyOn(pl, n, "m:"), keyOn(pl, n, "m2:"))
+	}
+	args := []string{"MSET"}
+	for i, k := range keys {
+		args = append(args, k, "v"+strconv.Itoa(i))
+	}
+	if v := do(t, c, args...); v.Text() != "OK" {
+		t.Fatalf("MSET over nodes: %q", v.Raw)
+	}
+	for i, k := range keys {
+		if v := do(t, dial(t, nodes[i%3].addr), "GET", k); string(v.Str) != "v"+strconv.Itoa(i) {
+			t.Fatalf("GET %s: %q", k, v.Raw)
+		}
+	}
+	// MSETNX: one key exists (on one node) -> nothing set anywhere.
+	var fresh []string
+	for n := range pl.Nodes {
+		fresh = append(fresh, keyOn(pl, n, "nx:"))
+	}
+	do(t, c, "SET", fresh[2], "already")
+	nx := []string{"MSETNX"}
+	for _, k := range fresh {
+		nx = append(nx, k, "new")
+	}
+	if v := do(t, c, nx...); v.Int != 0 {
+		t.Fatalf("MSETNX with an existing key: %q", v.Raw)
+	}
+	if v := do(t, c, "EXISTS", fresh[0], fresh[1]); v.Int != 0 {
+		t.Fatal("MSETNX wrote keys although one existed")
+	}
+	do(t, c, "DEL", fresh[2])
+	if v := do(t, c, nx...); v.Int != 1 {
+		t.Fatalf("MSETNX over free keys: %q", v.Raw)
+	}
+	if v := do(t, c, append([]string{"EXISTS"}, fresh...)...); v.Int != 3 {
+		t.Fatalf("after MSETNX: %d keys", v.Int)
+	}
+	// Concurrent MSETs over the same keys never interleave per key set.
+	done := make(chan string, 4)
+	for w := 0; w < 4; w++ {
+		go func(w int) {
+			cc, err := client.DialRaw(nodes[w%3].addr)
+			if err != nil {
+				done <- err.Error()
+				return
+			}
+			defer cc.Close()
+			for i := 0; i < 50; i++ {
+				a := []string{"MSET"}
+				for _, k := range keys {
+					a = append(a, k, "w"+strconv.Itoa(w))
+				}
+				v, err := cc.Do(10*time.Second, a...)
+				if err != nil {
+					done <- err.Error()
+					return
+				}
+				if v.IsError() && !strings.HasPrefix(v.Text(), "TRYAGAIN") {
+					done <- v.Text()
+					return
+				}
+			}
+			done <- ""
+		}(w)
+	}
+	for w := 0; w < 4; w++ {
+		if m := <-done; m != "" {
+			t.Fatal(m)
+		}
+	}
+	g := []string{"MGET"}
+	g = append(g, keys...)
+	v := do(t, c, g...)
+	for _, e := range v.Elems[1:] {
+		if string(e.Str) != string(v.Elems[0].Str) {
+			t.Fatalf("MGET after concurrent MSETs mixes writers: %q", v.Raw)
+		}
+	}
+	// A node down: the MSET fails naming it and nothing is written.
+	var downIdx int
+	for i, n := range pl.Nodes {
+		if n.Addr == nodes[2].addr {
+			downIdx = i
+		}
+	}
+	nodes[2].stop()
+	a := []string{"MSET"}
+	var live []string
+	for n := range pl.Nodes {
+		k := keyOn(pl, n, "down:")
+		a = append(a, k, "x")
+		if n != downIdx {
+			live = append(live, k)
+		}
+	}
+	if v := do(t, c, a...); !v.IsError() || !strings.Contains(v.Text(), nodes[2].addr) {
+		t.Fatalf("MSET with a node down: %q", v.Raw)
+	}
+	if v := do(t, c, append([]string{"EXISTS"}, live...)...); v.Int != 0 {
+		t.Fatal("a failed MSET wrote keys on the live nodes")
+	}
+}
+
+// TestTwoPhaseNodeLostBetweenPhases: a node that dies after preparing and
+// before the commit makes every node roll back.
+func TestTwoPhaseNodeLostBetweenPhases(t *testing.T) {
+	nodes := startCluster(t, 3)
+	pl := nodes[0].cl.Placement()
+	c := dial(t, nodes[0].addr)
+	victim := nodes[1]
+	testHookPrepared = func() { victim.stop() }
+	defer func() { testHookPrepared = nil }()
+	a := []string{"MSET"}
+	var survivors []string
+	for n := range pl.Nodes {
+		k := keyOn(pl, n, "lost:")
+		a = append(a, k, "x")
+		if pl.Nodes[n].Addr != victim.addr {
+			survivors = append(survivors, k)
+		}
+	}
+	if v := do(t, c, a...); !v.IsError() || !strings.Contains(v.Text(), victim.addr) {
+		t.Fatalf("MSET with a node lost between the phases: %q", v.Raw)
+	}
+	testHookPrepared = nil
+	if v := do(t, c, append([]string{"EXISTS"}, survivors...)...); v.Int != 0 {
+		t.Fatal("a key was written although the transaction rolled back")
+	}
+}
+
+// TestTwoPhaseLockExpires: a coordinator that prepares and vanishes holds
+// its keys only until the lock's time runs out; commands on them wait,
+// then run on the unchanged value.
+func TestTwoPhaseLockExpires(t *testing.T) {
+	nodes := startCluster(t, 3)
+	pl := nodes[0].cl.Placement()
+	k := keyOn(pl, pl.Self, "orphan:")
+	fake := dial(t, nodes[0].addr)
+	do(t, fake, "CLIENT", "SETNAME", relayName)
+	if v := do(t, fake, "GOREDIS.TX", "PREPARE", "orphan-tx", "300", "-", k, "--", "SET", k, "staged"); v.Text() != "OK" {
+		t.Fatalf("PREPARE: %q", v.Raw)
+	}
+	c := dial(t, nodes[0].addr)
+	start := time.Now()
+	v := do(t, c, "GET", k)
+	if waited := time.Since(start); !v.Null || waited < 200*time.Millisecond {
+		t.Fatalf("GET of a key an expired transaction held: %q after %v", v.Raw, waited)
+	}
+	if v := do(t, fake, "GOREDIS.TX", "COMMIT", "orphan-tx"); !v.IsError() {
+		t.Fatalf("COMMIT after expiry: %q", v.Raw)
+	}
+	if v := do(t, c, "GET", k); !v.Null {
+		t.Fatalf("an expired transaction's write applied: %q", v.Raw)
+	}
 }

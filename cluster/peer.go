@@ -28,6 +28,11 @@ type peer struct {
 	conns  map[poolKey]*client.Client
 	closed bool
 
+	// idle holds connections for two-phase commits, which must not wait
+	// behind other relays on a shared pipeline (nor hold one up while
+	// waiting for a lock); one is checked out for a whole transaction.
+	idle []*client.Client
+
 	// up is whether the last dial or relay worked; agrees whether the
 	// peer's view of the membership matches ours (health checks).
 	up     atomic.Bool
@@ -139,6 +144,45 @@ func (p *peer) close() {
 		c.Close()
 		delete(p.conns, k)
 	}
+	for _, c := range p.idle {
+		c.Close()
+	}
+	p.idle = nil
+}
+
+// txConn is a connection checked out for one transaction, in db 0 (the
+// transaction's commands select their db themselves).
+func (p *peer) checkout() (*client.Client, error) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, errPeerClosed
+	}
+	for len(p.idle) > 0 {
+		c := p.idle[len(p.idle)-1]
+		p.idle = p.idle[:len(p.idle)-1]
+		if c.Err() == nil {
+			p.mu.Unlock()
+			return c, nil
+		}
+		c.Close()
+	}
+	p.mu.Unlock()
+	c, err := p.dial(0, 2, true)
+	p.up.Store(err == nil)
+	return c, err
+}
+
+// checkin returns a transaction's connection (closed when broken, or
+// when enough are idle).
+func (p *peer) checkin(c *client.Client) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c.Err() != nil || p.closed || len(p.idle) >= 8 {
+		c.Close()
+		return
+	}
+	p.idle = append(p.idle, c)
 }
 
 // dedicatedConn is a connection to a node used by one client only (its
