@@ -195,7 +195,7 @@ func (cl *Cluster) Exec(c resp.Connection, args [][]byte) resp.Reply {
 	case "exists", "del", "unlink", "touch":
 		return cl.sumCount(c, args)
 	}
-	return errCrossSlot
+	return cl.acrossNodes(c, info, args)
 }
 
 // ownerOf returns the node owning every key, or single false when they

@@ -209,11 +209,11 @@ func TestRelayAndScatter(t *testing.T) {
 			t.Fatalf("HGETALL %s in RESP3: %q", k, v.Raw)
 		}
 	}
-	// A command over keys of several nodes that is neither gathered nor
-	// run as a two-phase commit: CROSSSLOT.
-	k1, k2 := keyOn(pl, 0, "su:"), keyOn(pl, 1, "su:")
-	if v := do(t, conns[0], "SINTERCARD", "2", k1, k2); !strings.HasPrefix(v.Text(), "CROSSSLOT") {
-		t.Fatalf("SINTERCARD over nodes: %q", v.Raw)
+	// A blocking command over keys of several nodes cannot wait holding
+	// every node's locks: CROSSSLOT.
+	k1, k2 := keyOn(pl, 0, "bl:"), keyOn(pl, 1, "bl:")
+	if v := do(t, conns[0], "BLPOP", k1, k2, "1"); !strings.HasPrefix(v.Text(), "CROSSSLOT") {
+		t.Fatalf("BLPOP over nodes: %q", v.Raw)
 	}
 	// FLUSHALL reaches every node.
 	do(t, conns[0], "FLUSHALL")
@@ -618,5 +618,111 @@ func TestTwoPhaseLockExpires(t *testing.T) {
 	}
 	if v := do(t, c, "GET", k); !v.Null {
 		t.Fatalf("an expired transaction's write applied: %q", v.Raw)
+	}
+}
+
+// TestCommandsAcrossNodes: writes that move values between keys of
+// different nodes behave as on one server, from any node, TTLs included.
+func TestCommandsAcrossNodes(t *testing.T) {
+	nodes := startCluster(t, 3)
+	pl := nodes[0].cl.Placement()
+	c := dial(t, nodes[0].addr)
+	k := func(node int, name string) string { return keyOn(pl, node, name+":") }
+	a, b, d := k(0, "a"), k(1, "b"), k(2, "d")
+	do(t, c, "SET", a, "value", "EX", "1000")
+	if v := do(t, c, "RENAME", a, b); v.Text() != "OK" {
+		t.Fatalf("RENAME across nodes: %q", v.Raw)
+	}
+	if v := do(t, dial(t, nodes[2].addr), "GET", b); string(v.Str) != "value" {
+		t.Fatalf("GET renamed key: %q", v.Raw)
+	}
+	if v := do(t, c, "TTL", b); v.Int < 990 || v.Int > 1000 {
+		t.Fatalf("TTL after RENAME: %q", v.Raw)
+	}
+	if v := do(t, c, "EXISTS", a); v.Int != 0 {
+		t.Fatal("RENAME left its source")
+	}
+	if v := do(t, c, "RENAME", a, d); v.Text() != "ERR no such key" {
+		t.Fatalf("RENAME of a missing key: %q", v.Raw)
+	}
+	if v := do(t, c, "RENAMENX", b, d); v.Int != 1 {
+		t.Fatalf("RENAMENX: %q", v.Raw)
+	}
+	if v := do(t, c, "COPY", d, a); v.Int != 1 {
+		t.Fatalf("COPY: %q", v.Raw)
+	}
+	if v := do(t, c, "MGET", a, d); string(v.Elems[0].Str) != "value" || string(v.Elems[1].Str) != "value" {
+		t.Fatalf("after COPY: %q", v.Raw)
+	}
+	// Sets, lists, sorted sets.
+	s1, s2, s3 := k(0, "s1"), k(1, "s2"), k(2, "s3")
+	do(t, c, "SADD", s1, "x", "y", "z")
+	do(t, c, "SADD", s2, "y", "z", "w")
+	if v := do(t, c, "SMOVE", s1, s2, "x"); v.Int != 1 {
+		t.Fatalf("SMOVE: %q", v.Raw)
+	}
+	if v := do(t, c, "SINTERSTORE", s3, s1, s2); v.Int != 2 {
+		t.Fatalf("SINTERSTORE: %q", v.Raw)
+	}
+	if v := do(t, dial(t, nodes[1].addr), "SCARD", s3); v.Int != 2 {
+		t.Fatalf("SCARD of the stored set: %q", v.Raw)
+	}
+	if v := do(t, c, "SUNION", s1, s2, s3); len(v.Elems) != 4 {
+		t.Fatalf("SUNION across nodes: %q", v.Raw)
+	}
+	l1, l2 := k(1, "l1"), k(2, "l2")
+	do(t, c, "RPUSH", l1, "1", "2", "3")
+	if v := do(t, c, "LMOVE", l1, l2, "LEFT", "RIGHT"); string(v.Str) != "1" {
+		t.Fatalf("LMOVE: %q", v.Raw)
+	}
+	if v := do(t, c, "LRANGE", l2, "0", "-1"); len(v.Elems) != 1 {
+		t.Fatalf("LRANGE after LMOVE: %q", v.Raw)
+	}
+	z1, z2, z3 := k(0, "z1"), k(1, "z2"), k(2, "z3")
+	do(t, c, "ZADD", z1, "1", "a", "2", "b")
+	do(t, c, "ZADD", z2, "10", "b")
+	if v := do(t, c, "ZUNIONSTORE", z3, "2", z1, z2); v.Int != 2 {
+		t.Fatalf("ZUNIONSTORE: %q", v.Raw)
+	}
+	if v := do(t, c, "ZSCORE", z3, "b"); string(v.Str) != "12" {
+		t.Fatalf("ZSCORE after ZUNIONSTORE: %q", v.Raw)
+	}
+	// No temporary key is left anywhere.
+	for _, n := range nodes {
+		v := do(t, dial(t, n.addr), "KEYS", "*goredis-tx*")
+		if len(v.Elems) != 0 {
+			t.Fatalf("temporary keys left on %s: %q", n.addr, v.Raw)
+		}
+	}
+	// A node lost between the phases: nothing moved.
+	src, dst := k(0, "src"), k(1, "dst")
+	do(t, c, "SET", src, "keep")
+	victim := nodes[1]
+	for _, n := range nodes {
+		if pl.Nodes[pl.KeyOwner([]byte(dst))].Addr == n.addr {
+			victim = n
+		}
+	}
+	testHookPrepared = func() { victim.stop() }
+	defer func() { testHookPrepared = nil }()
+	var other *testNode
+	for _, n := range nodes {
+		if n != victim && pl.Nodes[pl.KeyOwner([]byte(src))].Addr != n.addr {
+			other = n
+		}
+	}
+	if other == nil {
+		other = nodes[0]
+		if other == victim {
+			other = nodes[2]
+		}
+	}
+	cc := dial(t, other.addr)
+	if v := do(t, cc, "RENAME", src, dst); !v.IsError() {
+		t.Fatalf("RENAME with the destination's node lost: %q", v.Raw)
+	}
+	testHookPrepared = nil
+	if v := do(t, cc, "GET", src); string(v.Str) != "keep" {
+		t.Fatalf("the source changed although the RENAME rolled back: %q", v.Raw)
 	}
 }

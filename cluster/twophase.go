@@ -162,6 +162,35 @@ func (lt *lockTable) prepare(id string, db int, keys [][]byte, ttl, wait time.Du
 	return true
 }
 
+// holds reports whether transaction id holds key of db.
+func (lt *lockTable) holds(id string, db int, key []byte) bool {
+	lt.mu.Lock()
+	defer lt.mu.Unlock()
+	t := lt.locks[lockKey{db, string(key)}]
+	return t != nil && t.id == id && time.Now().Before(t.expires)
+}
+
+// stage adds a write to apply at id's commit.
+func (lt *lockTable) stage(id string, cmd [][]byte) bool {
+	lt.mu.Lock()
+	defer lt.mu.Unlock()
+	t := lt.txs[id]
+	if t == nil || time.Now().After(t.expires) {
+		return false
+	}
+	t.staged = append(t.staged, cmd)
+	return true
+}
+
+// commandsReply is a list of commands as an array of arrays of bulks.
+func commandsReply(cmds [][][]byte) resp.Reply {
+	out := make(reply.Array, len(cmds))
+	for i, c := range cmds {
+		out[i] = reply.Bulks(c)
+	}
+	return out
+}
+
 func newTxID() string {
 	var b [12]byte
 	_, _ = rand.Read(b[:])
@@ -191,6 +220,16 @@ func (cl *Cluster) txInternal(c resp.Connection, args [][]byte) resp.Reply {
 			staged = copyArgs(args[i+1:])
 		}
 		return cl.prepareLocal(c, id, keys, time.Duration(ttl)*time.Millisecond, nx, staged)
+	case equalFold(args[1], "export") && len(args) == 4:
+		if !cl.locks.holds(id, c.DBIndex(), args[3]) {
+			return reply.Err("the transaction does not hold the key")
+		}
+		return commandsReply(cl.db.ExportKey(c.DBIndex(), args[3], args[3]))
+	case equalFold(args[1], "stage") && len(args) >= 4:
+		if !cl.locks.stage(id, copyArgs(args[3:])) {
+			return reply.Err("no such cross-node transaction (expired?)")
+		}
+		return reply.OK
 	case equalFold(args[1], "commit"):
 		return cl.commitLocal(c, id)
 	case equalFold(args[1], "abort"):
@@ -259,89 +298,143 @@ type txPart struct {
 	staged [][]byte
 }
 
-// twoPhase runs a cross-node write whose parts are given per node. It
-// returns nil when every node committed, errTxExists when an NX check
-// failed, or the error that stopped it (nothing written anywhere). Each
-// peer is spoken to over a connection of the transaction's own.
-func (cl *Cluster) twoPhase(c resp.Connection, parts map[int]txPart, nx bool) resp.Reply {
-	id := newTxID()
-	ttl := 2 * cl.timeout
-	nxArg := []byte("-")
-	if nx {
-		nxArg = []byte("NX")
+// txSession is a coordinator's side of one cross-node transaction: the
+// connection of its own to each peer, and the nodes that prepared.
+type txSession struct {
+	cl       *Cluster
+	c        resp.Connection
+	id       string
+	ttl      time.Duration
+	conns    map[int]*client.Client
+	prepared map[int]bool
+}
+
+func (cl *Cluster) newTx(c resp.Connection) *txSession {
+	return &txSession{cl: cl, c: c, id: newTxID(), ttl: 2 * cl.timeout,
+		conns: map[int]*client.Client{}, prepared: map[int]bool{}}
+}
+
+// close gives the connections back.
+func (t *txSession) close() {
+	for node, tc := range t.conns {
+		t.cl.peers[node].checkin(tc)
 	}
-	dbArg := []byte(strconv.Itoa(c.DBIndex()))
-	conns := map[int]*client.Client{}
-	defer func() {
-		for node, tc := range conns {
-			cl.peers[node].checkin(tc)
+}
+
+// send runs cmd on a peer in the client's db over the session's
+// connection to it; a failure is an error reply.
+func (t *txSession) send(node int, cmd [][]byte) (client.Value, resp.Reply) {
+	tc := t.conns[node]
+	if tc == nil {
+		var err error
+		if tc, err = t.cl.peers[node].checkout(); err != nil {
+			return client.Value{}, peerError(t.cl.pl.Nodes[node].Addr, err)
 		}
-	}()
-	// send runs cmd on node in the client's db, over the transaction's
-	// connection to it.
-	send := func(node int, cmd [][]byte) resp.Reply {
-		tc := conns[node]
-		vals, err := tc.Pipeline([][][]byte{{[]byte("SELECT"), dbArg}, cmd})
-		switch {
-		case err != nil:
-			return peerError(cl.pl.Nodes[node].Addr, err)
-		case vals[1].IsError():
-			return vals[1].Reply()
-		}
-		return reply.OK
+		t.conns[node] = tc
 	}
-	var failure resp.Reply
-	for node := range parts {
-		if node == cl.pl.Self {
-			continue
-		}
-		tc, err := cl.peers[node].checkout()
-		if err != nil {
-			failure = peerError(cl.pl.Nodes[node].Addr, err)
-			break
-		}
-		conns[node] = tc
+	vals, err := tc.Pipeline([][][]byte{{[]byte("SELECT"), []byte(strconv.Itoa(t.c.DBIndex()))}, cmd})
+	switch {
+	case err != nil:
+		return client.Value{}, peerError(t.cl.pl.Nodes[node].Addr, err)
+	case vals[1].IsError():
+		return vals[1], vals[1].Reply()
 	}
-	// Nodes prepare one after another in index order, so two
-	// transactions over the same keys queue for them instead of each
-	// holding what the other waits for.
-	prepared := map[int]bool{}
+	return vals[1], nil
+}
+
+// prepare locks keys on node (checking NX there) and stages staged.
+func (t *txSession) prepare(node int, keys [][]byte, nx bool, staged [][]byte) resp.Reply {
+	var r resp.Reply
+	if node == t.cl.pl.Self {
+		r = t.cl.prepareLocal(t.c, t.id, keys, t.ttl, nx, staged)
+		if reply.IsError(r) {
+			return r
+		}
+	} else {
+		nxArg := []byte("-")
+		if nx {
+			nxArg = []byte("NX")
+		}
+		cmd := [][]byte{[]byte("GOREDIS.TX"), []byte("PREPARE"), []byte(t.id), []byte(strconv.Itoa(int(t.ttl / time.Millisecond))), nxArg}
+		cmd = append(cmd, keys...)
+		cmd = append(cmd, []byte("--"))
+		cmd = append(cmd, staged...)
+		if _, r = t.send(node, cmd); r != nil {
+			return r
+		}
+	}
+	t.prepared[node] = true
+	return nil
+}
+
+// prepareAll prepares the parts node by node in index order, so two
+// transactions over the same keys queue for them instead of each holding
+// what the other waits for.
+func (t *txSession) prepareAll(parts map[int]txPart, nx bool) resp.Reply {
 	order := make([]int, 0, len(parts))
 	for node := range parts {
 		order = append(order, node)
 	}
 	sort.Ints(order)
 	for _, node := range order {
-		if failure != nil {
-			break
+		if r := t.prepare(node, parts[node].keys, nx, parts[node].staged); r != nil {
+			return r
 		}
-		p := parts[node]
-		var r resp.Reply
-		if node == cl.pl.Self {
-			r = cl.prepareLocal(c, id, p.keys, ttl, nx, p.staged)
-		} else {
-			cmd := [][]byte{[]byte("GOREDIS.TX"), []byte("PREPARE"), []byte(id), []byte(strconv.Itoa(int(ttl / time.Millisecond))), nxArg}
-			cmd = append(cmd, p.keys...)
-			cmd = append(cmd, []byte("--"))
-			cmd = append(cmd, p.staged...)
-			r = send(node, cmd)
-		}
-		if reply.IsError(r) {
-			failure = r
-			break
-		}
-		prepared[node] = true
 	}
-	var wg sync.WaitGroup
+	return nil
+}
+
+// export returns the commands rebuilding key on node (locked by the
+// session), with the key named as.
+func (t *txSession) export(node int, key, as []byte) ([][][]byte, resp.Reply) {
+	if node == t.cl.pl.Self {
+		return t.cl.db.ExportKey(t.c.DBIndex(), key, as), nil
+	}
+	v, r := t.send(node, [][]byte{[]byte("GOREDIS.TX"), []byte("EXPORT"), []byte(t.id), key})
+	if r != nil {
+		return nil, r
+	}
+	out := make([][][]byte, 0, len(v.Elems))
+	for _, e := range v.Elems {
+		cmd := make([][]byte, 0, len(e.Elems))
+		for _, a := range e.Elems {
+			cmd = append(cmd, a.Str)
+		}
+		if len(cmd) > 1 {
+			cmd[1] = as
+		}
+		out = append(out, cmd)
+	}
+	return out, nil
+}
+
+// stage adds cmd to what node applies at commit.
+func (t *txSession) stage(node int, cmd [][]byte) resp.Reply {
+	if node == t.cl.pl.Self {
+		if !t.cl.locks.stage(t.id, copyArgs(cmd)) {
+			return reply.Err("cross-node transaction expired")
+		}
+		return nil
+	}
+	_, r := t.send(node, append([][]byte{[]byte("GOREDIS.TX"), []byte("STAGE"), []byte(t.id)}, cmd...))
+	return r
+}
+
+// finish commits on every prepared node (after checking each still
+// answers, so a node lost between the phases rolls everything back), or
+// rolls back when failure is set or that check fails; it returns the
+// failure, if any.
+func (t *txSession) finish(failure resp.Reply) resp.Reply {
 	if failure == nil && testHookPrepared != nil {
 		testHookPrepared()
 	}
 	if failure == nil {
-		// Every node prepared: make sure each still answers before any
-		// commits, so a node lost between the phases rolls everything back.
-		for node := range parts {
-			if node != cl.pl.Self && reply.IsError(send(node, [][]byte{[]byte("PING")})) {
-				failure = peerError(cl.pl.Nodes[node].Addr, errPeerLost)
+		for node := range t.prepared {
+			if node == t.cl.pl.Self {
+				continue
+			}
+			if _, r := t.send(node, [][]byte{[]byte("PING")}); r != nil {
+				failure = peerError(t.cl.pl.Nodes[node].Addr, errPeerLost)
 				break
 			}
 		}
@@ -350,26 +443,37 @@ func (cl *Cluster) twoPhase(c resp.Connection, parts map[int]txPart, nx bool) re
 	if failure != nil {
 		phase = "ABORT"
 	}
-	for node := range prepared {
+	var wg sync.WaitGroup
+	for node := range t.prepared {
 		wg.Add(1)
 		go func(node int) {
 			defer wg.Done()
-			if node == cl.pl.Self {
+			if node == t.cl.pl.Self {
 				if phase == "COMMIT" {
-					cl.commitLocal(c, id)
+					t.cl.commitLocal(t.c, t.id)
 				} else {
-					cl.locks.mu.Lock()
-					cl.locks.releaseLocked(id)
-					cl.locks.mu.Unlock()
+					t.cl.locks.mu.Lock()
+					t.cl.locks.releaseLocked(t.id)
+					t.cl.locks.mu.Unlock()
 				}
 				return
 			}
-			if r := send(node, [][]byte{[]byte("GOREDIS.TX"), []byte(phase), []byte(id)}); reply.IsError(r) {
-				logger.Warningf("Cross-node transaction %s: %s on %s failed: %v", id, phase, cl.pl.Nodes[node].Addr, r)
+			if _, r := t.send(node, [][]byte{[]byte("GOREDIS.TX"), []byte(phase), []byte(t.id)}); r != nil {
+				logger.Warningf("Cross-node transaction %s: %s on %s failed: %v", t.id, phase, t.cl.pl.Nodes[node].Addr, r)
 			}
 		}(node)
 	}
 	wg.Wait()
+	return failure
+}
+
+// twoPhase runs a cross-node write whose parts are given per node. It
+// returns nil when every node committed, errTxExists when an NX check
+// failed, or the error that stopped it (nothing written anywhere).
+func (cl *Cluster) twoPhase(c resp.Connection, parts map[int]txPart, nx bool) resp.Reply {
+	t := cl.newTx(c)
+	defer t.close()
+	failure := t.finish(t.prepareAll(parts, nx))
 	if failure != nil && isExistsError(failure) {
 		return errTxExists
 	}

@@ -1,6 +1,8 @@
 package database
 
 import (
+	"unsafe"
+
 	"goredis/interface/resp"
 	"goredis/resp/reply"
 )
@@ -63,8 +65,10 @@ type CommandInfo struct {
 	// Name is the full lowercase name ("get", "cluster|info").
 	Name  string
 	Flags Flag
-	// Keys are the command's keys in args (aliasing them).
-	Keys [][]byte
+	// Keys are the command's keys in args (aliasing them), and KeyPos
+	// their positions in args.
+	Keys   [][]byte
+	KeyPos []int
 }
 
 // Describe looks args up in the command table. ok is false for an
@@ -75,7 +79,42 @@ func Describe(args [][]byte) (info CommandInfo, ok bool) {
 	if cmd == nil || cmd.Container() || !cmd.arityOK(len(args)) {
 		return info, false
 	}
-	return CommandInfo{Name: cmd.Name, Flags: cmd.Flags, Keys: cmd.keys(args, nil)}, true
+	info = CommandInfo{Name: cmd.Name, Flags: cmd.Flags, Keys: cmd.keys(args, nil)}
+	for _, k := range info.Keys {
+		for i := 1; i < len(args); i++ {
+			if unsafe.SliceData(args[i]) == unsafe.SliceData(k) && len(args[i]) == len(k) {
+				info.KeyPos = append(info.KeyPos, i)
+				break
+			}
+		}
+	}
+	return info, true
+}
+
+// ExportKey returns the commands that rebuild key of db as it is now, as
+// the AOF rewrite writes them (DEL first, then the value and its expiry,
+// nothing more when the key is missing), with the key named as.
+func (s *Server) ExportKey(db int, key, as []byte) [][][]byte {
+	if db < 0 || db >= len(s.dbs) {
+		return nil
+	}
+	d := s.dbs[db]
+	idx := d.data.ShardFor(key)
+	s.world.RLock(int64(idx))
+	defer s.world.RUnlock(int64(idx))
+	sh := d.data.Shard(idx)
+	sh.Mu.Lock()
+	defer sh.Mu.Unlock()
+	var out [][][]byte
+	rewriteKey(d, key, func(args [][]byte) {
+		cp := make([][]byte, len(args))
+		for i, a := range args {
+			cp[i] = append([]byte(nil), a...)
+		}
+		cp[1] = append([]byte(nil), as...)
+		out = append(out, cp)
+	})
+	return out
 }
 
 // KeysInSlot calls fn with every live key of db whose slot (by slotOf)
