@@ -78,7 +78,7 @@ func (cl *Cluster) acrossNodes(c resp.Connection, info database.CommandInfo, arg
 				return t.finish(r)
 			}
 			for _, cmd := range cmds {
-				cl.db.Exec(c, cmd)
+				cl.execInternal(c, cmd)
 			}
 			temps[string(k)] = temp
 			exported[string(k)] = cmds
@@ -91,7 +91,7 @@ func (cl *Cluster) acrossNodes(c resp.Connection, info database.CommandInfo, arg
 			run[pos] = temp
 		}
 	}
-	result := cl.db.Exec(c, run)
+	result := cl.execInternal(c, run)
 
 	// Stage what changed on the keys' owners.
 	var failure resp.Reply
@@ -122,10 +122,10 @@ func (cl *Cluster) acrossNodes(c resp.Connection, info database.CommandInfo, arg
 		if write {
 			// Put this node's keys back as they were.
 			for _, k := range parts[self].keys {
-				cl.db.Exec(c, [][]byte{[]byte("DEL"), k})
+				cl.execInternal(c, [][]byte{[]byte("DEL"), k})
 			}
 			for _, cmd := range before {
-				cl.db.Exec(c, cmd)
+				cl.execInternal(c, cmd)
 			}
 		}
 		return failure
@@ -142,7 +142,7 @@ func (cl *Cluster) dropTemps(c resp.Connection, temps map[string][]byte) {
 	for _, t := range temps {
 		del = append(del, t)
 	}
-	cl.db.Exec(c, del)
+	cl.execInternal(c, del)
 }
 
 // sameCommands compares two exports (made with the same key name).

@@ -169,10 +169,13 @@ func (cl *Cluster) Exec(c resp.Connection, args [][]byte) resp.Reply {
 		r := cl.db.Exec(c, args)
 		cl.broadcast(c, args)
 		return r
-	case "publish":
+	case "publish", "spublish":
+		// Subscribers may be on any node (SSUBSCRIBE stays local too).
 		r := cl.db.Exec(c, args)
 		cl.broadcast(c, args)
 		return r
+	case "ssubscribe", "sunsubscribe":
+		return cl.db.Exec(c, args) // subscription state lives on this connection
 	}
 	if len(info.Keys) == 0 {
 		return cl.db.Exec(c, args) // node-scoped (DBSIZE, KEYS, SCAN, INFO…) or keyless
@@ -183,19 +186,22 @@ func (cl *Cluster) Exec(c resp.Connection, args [][]byte) resp.Reply {
 			cl.locks.waitFree(c.DBIndex(), info.Keys)
 			return cl.db.Exec(c, args)
 		}
-		return cl.relay(c, owner, info, args)
+		return cl.db.FilterReply(c, cl.relay(c, owner, info, args))
 	}
+	var r resp.Reply
 	switch info.Name {
 	case "mset":
-		return cl.msetAcross(c, args, false)
+		r = cl.msetAcross(c, args, false)
 	case "msetnx":
-		return cl.msetAcross(c, args, true)
+		r = cl.msetAcross(c, args, true)
 	case "mget":
-		return cl.mget(c, args)
+		r = cl.mget(c, args)
 	case "exists", "del", "unlink", "touch":
-		return cl.sumCount(c, args)
+		r = cl.sumCount(c, args)
+	default:
+		r = cl.acrossNodes(c, info, args)
 	}
-	return cl.acrossNodes(c, info, args)
+	return cl.db.FilterReply(c, r)
 }
 
 // ownerOf returns the node owning every key, or single false when they
@@ -282,7 +288,7 @@ func (cl *Cluster) gather(c resp.Connection, cmd []byte, keys [][]byte) (map[int
 		}
 		if node == cl.pl.Self {
 			cl.locks.waitFree(c.DBIndex(), sub[1:])
-			v := localValue(cl.db.Exec(c, sub))
+			v := localValue(cl.execInternal(c, sub))
 			mu.Lock()
 			values[node] = v
 			mu.Unlock()
@@ -354,4 +360,16 @@ func (cl *Cluster) sumCount(c resp.Connection, args [][]byte) resp.Reply {
 
 func isClusterCommand(name string) bool {
 	return strings.HasPrefix(name, "cluster|") || name == "readonly" || name == "readwrite" || name == "asking"
+}
+
+// execInternal runs a part of a command here on the client's behalf (its
+// db, its durability wait) with its reply unfiltered: CLIENT REPLY applies
+// to the whole command's reply, once.
+func (cl *Cluster) execInternal(c resp.Connection, args [][]byte) resp.Reply {
+	st := c.State()
+	mode := st.Reply
+	st.Reply = resp.ReplyOn
+	r := cl.db.Exec(c, args)
+	st.Reply = mode
+	return r
 }

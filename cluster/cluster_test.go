@@ -726,3 +726,25 @@ func TestCommandsAcrossNodes(t *testing.T) {
 		t.Fatalf("the source changed although the RENAME rolled back: %q", v.Raw)
 	}
 }
+
+// TestClientReplyOverRelays: CLIENT REPLY OFF and SKIP silence relayed
+// and gathered commands as they do local ones.
+func TestClientReplyOverRelays(t *testing.T) {
+	nodes := startCluster(t, 3)
+	pl := nodes[0].cl.Placement()
+	c := dial(t, nodes[0].addr)
+	remote := keyOn(pl, (pl.Self+1)%3, "rep:")
+	other := keyOn(pl, (pl.Self+2)%3, "rep:")
+	if err := c.Write([]byte("CLIENT REPLY OFF\r\nSET " + remote + " 1\r\nMGET " + remote + " " + other + "\r\nCLIENT REPLY ON\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := c.ReadValue(5 * time.Second); err != nil || v.Text() != "OK" {
+		t.Fatalf("first reply after CLIENT REPLY OFF … ON: %q %v", v.Raw, err)
+	}
+	if err := c.Write([]byte("CLIENT REPLY SKIP\r\nGET " + remote + "\r\nGET " + remote + "\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := c.ReadValue(5 * time.Second); err != nil || string(v.Str) != "1" {
+		t.Fatalf("reply after CLIENT REPLY SKIP and a skipped relay: %q %v", v.Raw, err)
+	}
+}

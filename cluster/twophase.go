@@ -253,7 +253,7 @@ func (cl *Cluster) prepareLocal(c resp.Connection, id string, keys [][]byte, ttl
 	}
 	if nx {
 		exists := append([][]byte{[]byte("EXISTS")}, keys...)
-		if n, ok := cl.db.Exec(c, exists).(reply.Int); !ok || n > 0 {
+		if n, ok := cl.execInternal(c, exists).(reply.Int); !ok || n > 0 {
 			cl.locks.mu.Lock()
 			cl.locks.releaseLocked(id)
 			cl.locks.mu.Unlock()
@@ -274,7 +274,7 @@ func (cl *Cluster) commitLocal(c resp.Connection, id string) resp.Reply {
 	// The locks stay held while the writes run, so no command sees half.
 	var r resp.Reply = reply.OK
 	for _, cmd := range t.staged {
-		if x := cl.db.Exec(c, cmd); reply.IsError(x) {
+		if x := cl.execInternal(c, cmd); reply.IsError(x) {
 			r = x
 		}
 	}

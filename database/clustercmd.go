@@ -161,3 +161,12 @@ func ClientAlive(c resp.Connection) bool { return blockPeerAlive(c) }
 // DropTransaction ends c's MULTI state and watches here without running
 // anything (the cluster ran the transaction on another node).
 func (s *Server) DropTransaction(c resp.Connection) { s.discardTransaction(c) }
+
+// FilterReply applies CLIENT REPLY OFF|SKIP to a reply produced for c
+// elsewhere (a relayed command), as Exec does to its own.
+func (s *Server) FilterReply(c resp.Connection, r resp.Reply) resp.Reply {
+	if c.State().Reply == resp.ReplyOn {
+		return r
+	}
+	return s.filterReply(c, r)
+}
