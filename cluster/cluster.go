@@ -149,7 +149,11 @@ func (cl *Cluster) Exec(c resp.Connection, args [][]byte) resp.Reply {
 	}
 	info, ok := database.Describe(args)
 	if !ok {
+		cl.barrier(c)
 		return cl.db.Exec(c, args) // Redis's unknown-command or arity error
+	}
+	if !relayed && !cl.plainRelay(c, info) {
+		cl.barrier(c)
 	}
 	switch {
 	case relayed && !isClusterCommand(info.Name):
@@ -225,17 +229,78 @@ func (cl *Cluster) allLocal(keys [][]byte) bool {
 	return true
 }
 
-// relay sends the command to node and returns its reply as received.
-// Blocking commands ride a connection of the client's own.
+// relay sends the command to node and returns its reply as received:
+// without waiting for it (a deferred reply the connection writes at the
+// end of its batch), so a pipeline's relays travel together. Blocking
+// commands ride a connection of the client's own.
 func (cl *Cluster) relay(c resp.Connection, node int, info database.CommandInfo, args [][]byte) resp.Reply {
 	if info.Flags&database.FlagBlocking != 0 {
+		cl.barrier(c)
 		return cl.relayDedicated(c, node, args)
 	}
-	v, err := cl.peers[node].do(c.DBIndex(), c.Protocol(), args)
+	p := cl.peers[node]
+	pd, err := p.send(c.DBIndex(), c.Protocol(), args)
 	if err != nil {
 		return peerError(cl.pl.Nodes[node].Addr, err)
 	}
-	return reply.Raw(v.Raw)
+	f := &relayFuture{pd: pd, peer: p, addr: cl.pl.Nodes[node].Addr}
+	relayState(c).last = f
+	return f
+}
+
+// clientRelays is what the cluster keeps per client (in its state).
+type clientRelays struct {
+	last *relayFuture // the latest relay whose reply may not be in yet
+}
+
+func relayState(c resp.Connection) *clientRelays {
+	st := c.State()
+	if r, ok := st.Cluster.(*clientRelays); ok {
+		return r
+	}
+	r := &clientRelays{}
+	st.Cluster = r
+	return r
+}
+
+// barrier waits until the client's relays in flight have been answered:
+// anything but another plain relay must see their effects, as one server
+// would run the client's commands in order.
+func (cl *Cluster) barrier(c resp.Connection) {
+	if r, ok := c.State().Cluster.(*clientRelays); ok && r.last != nil {
+		r.last.wait()
+		r.last = nil
+	}
+}
+
+// relayFuture is the reply of a relayed command still on its way.
+type relayFuture struct {
+	pd   *client.Pending
+	peer *peer
+	addr string
+	once sync.Once
+	r    resp.Reply
+}
+
+func (f *relayFuture) wait() resp.Reply {
+	f.once.Do(func() {
+		v, err := f.pd.Wait()
+		f.peer.up.Store(err == nil)
+		if err != nil {
+			f.r = peerError(f.addr, err)
+			return
+		}
+		f.r = reply.Raw(v.Raw)
+	})
+	return f.r
+}
+
+// Deferred implements resp.Deferred.
+func (f *relayFuture) Deferred() {}
+
+// AppendTo waits for the reply and encodes it.
+func (f *relayFuture) AppendTo(b []byte, resp3 bool) []byte {
+	return f.wait().AppendTo(b, resp3)
 }
 
 // peerError is the reply for a command whose node cannot be reached.
@@ -372,4 +437,19 @@ func (cl *Cluster) execInternal(c resp.Connection, args [][]byte) resp.Reply {
 	r := cl.db.Exec(c, args)
 	st.Reply = mode
 	return r
+}
+
+// plainRelay reports whether the command goes, alone, to another node's
+// pooled connection (so it needs no barrier behind earlier relays: the
+// pool keeps their order).
+func (cl *Cluster) plainRelay(c resp.Connection, info database.CommandInfo) bool {
+	if len(info.Keys) == 0 || c.State().InMulti || info.Flags&database.FlagBlocking != 0 || isClusterCommand(info.Name) {
+		return false
+	}
+	switch info.Name {
+	case "watch", "unwatch", "multi", "exec", "discard", "reset", "publish", "spublish", "ssubscribe", "sunsubscribe", "flushall", "flushdb":
+		return false
+	}
+	owner, single := cl.ownerOf(info.Keys)
+	return single && owner != cl.pl.Self
 }

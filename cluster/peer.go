@@ -117,6 +117,30 @@ func (p *peer) get(db, proto int) (*client.Client, error) {
 	return c, nil
 }
 
+// send relays one command without waiting for its reply.
+func (p *peer) send(db, proto int, args [][]byte) (*client.Pending, error) {
+	c, err := p.get(db, proto)
+	if err != nil {
+		return nil, err
+	}
+	pd, err := c.Send(args...)
+	if err != nil {
+		p.drop(db, proto, c)
+		p.up.Store(false)
+	}
+	return pd, err
+}
+
+// drop forgets a broken pooled connection.
+func (p *peer) drop(db, proto int, c *client.Client) {
+	p.mu.Lock()
+	if p.conns[poolKey{db, proto}] == c {
+		delete(p.conns, poolKey{db, proto})
+	}
+	p.mu.Unlock()
+	c.Close()
+}
+
 // do relays one command and returns its reply.
 func (p *peer) do(db, proto int, args [][]byte) (client.Value, error) {
 	c, err := p.get(db, proto)

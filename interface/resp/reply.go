@@ -14,3 +14,12 @@ type ErrorReply interface {
 	Reply
 	Error() string
 }
+
+// Deferred is a reply still being produced elsewhere (a command relayed
+// to another node). Encoding it waits for it. The connection keeps the
+// replies after it behind it and writes them at the end of the batch, so
+// a pipeline's relays travel together instead of one round trip each.
+type Deferred interface {
+	Reply
+	Deferred()
+}

@@ -38,6 +38,10 @@ type ClientState struct {
 	// Closing is set when the connection must close after the pending reply.
 	Closing bool
 
+	// Cluster is the cluster layer's own state for this client (relays
+	// in flight); only the client's goroutine touches it.
+	Cluster any
+
 	// SyncTo is the append-only file's sequence number of the last write
 	// this client ran, which must be durable before its replies are sent
 	// (0: nothing to wait for). Read by the connection's writer too.

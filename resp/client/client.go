@@ -120,6 +120,35 @@ func (c *Client) Do(args ...[]byte) (Value, error) {
 	return v, err
 }
 
+// Pending is a request sent whose reply has not been taken yet.
+type Pending struct {
+	cl   *call
+	once sync.Once
+	v    Value
+	err  error
+}
+
+// Send writes one command and returns at once; Wait gives its reply.
+// Requests keep their order with every other request of the Client.
+func (c *Client) Send(args ...[]byte) (*Pending, error) {
+	cl, err := c.send(1, func(b []byte) []byte { return AppendCommand(b, args...) })
+	if err != nil {
+		return nil, err
+	}
+	return &Pending{cl: cl}, nil
+}
+
+// Wait returns the reply (the same each time it is called).
+func (p *Pending) Wait() (Value, error) {
+	p.once.Do(func() {
+		<-p.cl.done
+		p.v, p.err = p.cl.one, p.cl.err
+		release(p.cl)
+		p.cl = nil
+	})
+	return p.v, p.err
+}
+
 // DoStrings is Do with string arguments.
 func (c *Client) DoStrings(args ...string) (Value, error) {
 	cl, err := c.send(1, func(b []byte) []byte { return AppendCommandStrings(b, args...) })

@@ -87,7 +87,9 @@ func (h *Handler) Handle(ctx context.Context, nc net.Conn) {
 	}
 	c.BeforeFlush = func() error { return h.db.Durable(c) }
 	deadline := false
+	var held heldReplies
 	c.Parser.BeforeRead = func() error {
+		held.writeTo(c)
 		if err := c.Flush(); err != nil {
 			return err
 		}
@@ -108,7 +110,7 @@ func (h *Handler) Handle(ctx context.Context, nc net.Conn) {
 		}
 		return nil
 	}
-	h.serveRecovering(c)
+	h.serveRecovering(c, &held)
 
 	h.db.AfterClientClose(c)
 	_ = c.Close()
@@ -121,21 +123,47 @@ var errShuttingDown = errors.New("server shutting down")
 
 // serveRecovering serves c; a panic outside a command (commands recover
 // their own) ends this connection only, and is logged with its stack.
-func (h *Handler) serveRecovering(c *connection.Connection) {
+func (h *Handler) serveRecovering(c *connection.Connection, held *heldReplies) {
 	defer func() {
 		if p := recover(); p != nil {
 			logger.Warningf("Panic serving client id=%d addr=%s: %v\n%s", c.ID(), c.RemoteAddr(), p, debug.Stack())
 		}
 	}()
-	h.serve(c)
+	h.serve(c, held)
 }
 
-func (h *Handler) serve(c *connection.Connection) {
+// heldReplies are replies kept, in order, behind a deferred one until the
+// end of the read batch (or until there are many).
+type heldReplies struct{ r []resp.Reply }
+
+// add writes r, or keeps it when it is deferred or behind one.
+func (h *heldReplies) add(c *connection.Connection, r resp.Reply) {
+	if _, ok := r.(resp.Deferred); !ok && len(h.r) == 0 {
+		c.Write(r)
+		return
+	}
+	h.r = append(h.r, r)
+	if len(h.r) >= 1024 {
+		h.writeTo(c)
+	}
+}
+
+// writeTo writes the kept replies, waiting for the deferred ones.
+func (h *heldReplies) writeTo(c *connection.Connection) {
+	for i, r := range h.r {
+		c.Write(r)
+		h.r[i] = nil
+	}
+	h.r = h.r[:0]
+}
+
+func (h *Handler) serve(c *connection.Connection, held *heldReplies) {
 	for {
 		args, err := c.Parser.ReadCommand()
 		if err != nil {
 			var pe parser.ProtocolError
 			if errors.As(err, &pe) {
+				held.writeTo(c)
 				c.Write(reply.Err(pe.Error()))
 				_ = c.Flush()
 			} else if errors.Is(err, parser.ErrQueryBufferLimit) {
@@ -150,9 +178,10 @@ func (h *Handler) serve(c *connection.Connection) {
 		c.Touch()
 		r := h.db.Exec(c, args)
 		if r != nil {
-			c.Write(r)
+			held.add(c, r)
 		}
 		if c.State().Closing {
+			held.writeTo(c)
 			_ = c.Flush()
 			return
 		}
