@@ -245,6 +245,9 @@ func (cl *Cluster) relay(c resp.Connection, node int, info database.CommandInfo,
 	}
 	f := &relayFuture{pd: pd, peer: p, addr: cl.pl.Nodes[node].Addr}
 	relayState(c).last = f
+	if c.State().Reply != resp.ReplyOn {
+		pd.Flush() // its reply may never be waited for: send it now
+	}
 	return f
 }
 

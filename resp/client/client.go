@@ -123,6 +123,7 @@ func (c *Client) Do(args ...[]byte) (Value, error) {
 // Pending is a request sent whose reply has not been taken yet.
 type Pending struct {
 	cl   *call
+	c    *Client
 	once sync.Once
 	v    Value
 	err  error
@@ -130,17 +131,49 @@ type Pending struct {
 
 // Send writes one command and returns at once; Wait gives its reply.
 // Requests keep their order with every other request of the Client.
+//
+// The request is written lazily: with the next request that waits, the
+// next Wait or Flush, so the commands sent in a row go out in one write.
 func (c *Client) Send(args ...[]byte) (*Pending, error) {
-	cl, err := c.send(1, func(b []byte) []byte { return AppendCommand(b, args...) })
+	cl, err := c.sendLazy(1, func(b []byte) []byte { return AppendCommand(b, args...) }, false)
 	if err != nil {
 		return nil, err
 	}
-	return &Pending{cl: cl}, nil
+	return &Pending{cl: cl, c: c}, nil
 }
 
-// Wait returns the reply (the same each time it is called).
+// Flush writes the requests Send left buffered.
+func (c *Client) Flush() {
+	c.wmu.Lock()
+	err := c.writeLocked()
+	c.wmu.Unlock()
+	if err != nil {
+		c.fail(err)
+	}
+}
+
+// writeLocked writes the buffered requests; wmu is held.
+func (c *Client) writeLocked() error {
+	if len(c.wbuf) == 0 {
+		return nil
+	}
+	_, err := c.conn.Write(c.wbuf)
+	if cap(c.wbuf) > 64<<10 {
+		c.wbuf = nil
+	} else {
+		c.wbuf = c.wbuf[:0]
+	}
+	return err
+}
+
+// Flush writes the request now if it is still buffered.
+func (p *Pending) Flush() { p.c.Flush() }
+
+// Wait returns the reply (the same each time it is called), writing the
+// request first if it is still buffered.
 func (p *Pending) Wait() (Value, error) {
 	p.once.Do(func() {
+		p.c.Flush()
 		<-p.cl.done
 		p.v, p.err = p.cl.one, p.cl.err
 		release(p.cl)
@@ -215,6 +248,12 @@ func release(cl *call) {
 // send queues a call for n replies and writes the request that encode
 // appends, both under the write lock so replies come back in queue order.
 func (c *Client) send(n int, encode func([]byte) []byte) (*call, error) {
+	return c.sendLazy(n, encode, true)
+}
+
+// sendLazy is send; with flush false the request stays buffered (after
+// any buffered before it) for a later write.
+func (c *Client) sendLazy(n int, encode func([]byte) []byte, flush bool) (*call, error) {
 	c.wmu.Lock()
 	c.qmu.Lock()
 	if c.err != nil {
@@ -234,10 +273,10 @@ func (c *Client) send(n int, encode func([]byte) []byte) (*call, error) {
 	c.queue = append(c.queue, cl)
 	c.qmu.Unlock()
 
-	c.wbuf = encode(c.wbuf[:0])
-	_, err := c.conn.Write(c.wbuf)
-	if cap(c.wbuf) > 64<<10 {
-		c.wbuf = nil
+	c.wbuf = encode(c.wbuf)
+	var err error
+	if flush || len(c.wbuf) >= 64<<10 {
+		err = c.writeLocked()
 	}
 	c.wmu.Unlock()
 	if err != nil {

@@ -111,6 +111,9 @@ func (h *Handler) Handle(ctx context.Context, nc net.Conn) {
 		return nil
 	}
 	h.serveRecovering(c, &held)
+	// Commands whose replies were still held have run or are running
+	// elsewhere; waiting for them makes sure they were all sent.
+	held.writeTo(c)
 
 	h.db.AfterClientClose(c)
 	_ = c.Close()
