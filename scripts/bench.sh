@@ -10,7 +10,9 @@
 # CLIENTS (-c), PIPELINES (space-separated -P values), SIZES (-d values),
 # ROUNDS, EXTRA (extra server arguments for both servers), FSYNC (the
 # appendfsync policies of the persistence table that follows the main one:
-# SET with appendonly yes, -P 1 and -P 16, 3-byte values; empty to skip).
+# SET with appendonly yes, -P 1 and -P 16, 3-byte values; empty to skip),
+# MEMORY (the memory table: RSS empty, after DEBUG POPULATE of POPULATE
+# keys, and per idle connection over IDLE connections; 0 to skip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +24,9 @@ SIZES=${SIZES:-"3 1024"}
 ROUNDS=${ROUNDS:-2}
 EXTRA=${EXTRA:-}
 FSYNC=${FSYNC-"everysec always"}
+MEMORY=${MEMORY:-1}
+POPULATE=${POPULATE:-1000000}
+IDLE=${IDLE:-10000}
 
 for t in redis-server redis-benchmark redis-cli go; do
   command -v "$t" >/dev/null || { echo "missing $t" >&2; exit 1; }
@@ -54,6 +59,7 @@ wait_up() {
 }
 
 go build -o "$work/goredis" .
+go build -o "$work/idleconns" ./scripts/idleconns
 
 # start_pair SUBDIR ARGS... starts both servers in $work/SUBDIR with ARGS
 # and sets $ours and $theirs to their ports.
@@ -64,8 +70,10 @@ start_pair() {
   ours=$(free_port)
   theirs=$(free_port)
   (cd "$d" && exec "$work/goredis" --port "$ours" --bind 127.0.0.1 --loglevel warning "$@" >"$d/ours.log" 2>&1) &
+  ours_pid=$!
   pids+=($!)
   (cd "$d" && exec redis-server --port "$theirs" --bind 127.0.0.1 --save '' --loglevel warning "$@" >"$d/redis.log" 2>&1) &
+  theirs_pid=$!
   pids+=($!)
   wait_up "$ours"
   wait_up "$theirs"
@@ -116,3 +124,40 @@ for policy in $FSYNC; do
   table set "1 16" 3
   stop_pair
 done
+
+# rss PID -> resident set size in KiB
+rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+# idle_cost PORT PID -> KiB of RSS per idle connection over $IDLE of them
+idle_cost() {
+  local before after fifo="$work/idle.$1"
+  before=$(rss "$2")
+  mkfifo "$fifo"
+  "$work/idleconns" -addr "127.0.0.1:$1" -n "$IDLE" <"$fifo" >"$fifo.out" 2>&1 &
+  local helper=$!
+  exec 9>"$fifo"
+  for _ in $(seq 1 600); do grep -q ready "$fifo.out" 2>/dev/null && break; sleep 0.1; done
+  sleep 1
+  after=$(rss "$2")
+  exec 9>&-
+  wait "$helper" 2>/dev/null || true
+  awk -v a="$after" -v b="$before" -v n="$IDLE" 'BEGIN{ printf "%.2f", (a-b)/n }'
+}
+
+if [ "$MEMORY" != 0 ]; then
+  ulimit -n $((IDLE + 1024)) 2>/dev/null || true
+  echo "# memory (RSS, MiB unless noted)"
+  start_pair mem --appendonly no --maxclients $((IDLE + 100)) $EXTRA
+  o_empty=$(rss "$ours_pid"); r_empty=$(rss "$theirs_pid")
+  o_idle=$(idle_cost "$ours" "$ours_pid"); r_idle=$(idle_cost "$theirs" "$theirs_pid")
+  redis-cli -p "$ours" debug populate "$POPULATE" >/dev/null
+  redis-cli -p "$theirs" debug populate "$POPULATE" >/dev/null
+  sleep 1
+  o_full=$(rss "$ours_pid"); r_full=$(rss "$theirs_pid")
+  printf '%-28s %10s %10s %7s\n' measure ours redis ratio
+  row() { awk -v name="$1" -v a="$2" -v b="$3" 'BEGIN{ printf "%-28s %10.1f %10.1f %7.2f\n", name, a/1024, b/1024, a/b }'; }
+  row "rss empty" "$o_empty" "$r_empty"
+  row "rss after populate $POPULATE" "$o_full" "$r_full"
+  printf '%-28s %10s %10s %7s\n' "KiB per idle connection" "$o_idle" "$r_idle" "$(awk -v a="$o_idle" -v b="$r_idle" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "n/a" }')"
+  stop_pair
+fi
