@@ -418,7 +418,7 @@ func TestDeadPeer(t *testing.T) {
 	}
 	goroutines := runtime.NumGoroutine()
 	fds := openFDs()
-	for i := 0; i < 2000; i++ {
+	for i := 0; i < 10000; i++ {
 		do(t, c, "GET", remote)
 	}
 	time.Sleep(100 * time.Millisecond)
@@ -429,6 +429,34 @@ func TestDeadPeer(t *testing.T) {
 		t.Errorf("descriptors %d -> %d after relays to a dead node", fds, f)
 	}
 	waitState(t, c, "fail")
+
+	// The node comes back on its address: relaying resumes by itself.
+	srv := database.NewServer()
+	var peers []string
+	for _, n := range pl.Nodes {
+		if n.Addr != dead.addr {
+			peers = append(peers, n.Addr)
+		}
+	}
+	back := New(srv, dead.addr, peers, 2*time.Second)
+	_, port, _ := net.SplitHostPort(dead.addr)
+	p, _ := strconv.Atoi(port)
+	listen, optional := tcp.ListenAddrs([]string{"127.0.0.1"}, p)
+	ts, err := tcp.Listen(listen, optional, handler.New(back, srv))
+	if err != nil {
+		back.Close()
+		t.Skipf("cannot listen on %s again: %v", dead.addr, err)
+	}
+	done := make(chan struct{})
+	go func() { ts.Serve(); close(done) }()
+	defer func() { ts.Close(); <-done; back.Close() }()
+	if v := do(t, c, "SET", remote, "again"); v.Text() != "OK" {
+		t.Fatalf("SET after the node came back: %q", v.Raw)
+	}
+	if v := do(t, c, "GET", remote); string(v.Str) != "again" {
+		t.Fatalf("GET after the node came back: %q", v.Raw)
+	}
+	waitState(t, c, "ok")
 }
 
 // waitState waits until CLUSTER INFO shows state and returns it.

@@ -49,9 +49,54 @@ func less(s1 float64, m1 string, s2 float64, m2 string) bool {
 	return s1 < s2 || (s1 == s2 && m1 < m2)
 }
 
+// Nodes of up to four levels (all but about 1 in 256) are allocated with
+// their links in one object, as Redis's zskiplistNode carries its levels.
+type (
+	node1 struct {
+		node
+		lv [1]link
+	}
+	node2 struct {
+		node
+		lv [2]link
+	}
+	node3 struct {
+		node
+		lv [3]link
+	}
+	node4 struct {
+		node
+		lv [4]link
+	}
+)
+
+// newNode allocates a node with levels links.
+func newNode(levels int) *node {
+	switch levels {
+	case 1:
+		x := &node1{}
+		x.level = x.lv[:]
+		return &x.node
+	case 2:
+		x := &node2{}
+		x.level = x.lv[:]
+		return &x.node
+	case 3:
+		x := &node3{}
+		x.level = x.lv[:]
+		return &x.node
+	case 4:
+		x := &node4{}
+		x.level = x.lv[:]
+		return &x.node
+	}
+	return &node{level: make([]link, levels)}
+}
+
 // insert adds a new element (the member must not be present).
 func (sl *skiplist) insert(score float64, member string) *node {
-	n := &node{member: member, score: score, level: make([]link, randomLevel())}
+	n := newNode(randomLevel())
+	n.member, n.score = member, score
 	sl.insertNode(n)
 	return n
 }
