@@ -35,6 +35,10 @@ const (
 
 	initialBuf = 4096
 	shrinkOver = 64 * 1024
+	// streamBuf is the most a read grows to while reads keep filling the
+	// buffer (Redis reads PROTO_IOBUF_LEN, 16 KB, at a time): a pipeline
+	// is then read, run and answered in few batches, with one write each.
+	streamBuf = 16 * 1024
 )
 
 // Limits are read for every frame so CONFIG SET applies at once.
@@ -64,6 +68,13 @@ type Parser struct {
 	pos      int // next byte to parse
 	w        int // end of data
 
+	// full is set when the last read filled all the free space: more is
+	// probably waiting, so the next read gets a bigger buffer. small
+	// counts the reads since that used under an eighth of it; after a few
+	// an idle connection gives the big buffer back.
+	full  bool
+	small int
+
 	mbLeft  int64 // bulks still to read; -1 before the '*' header
 	bulkLen int64 // length of the bulk being read; -1 before its '$' header
 	offs    []int // start and end of each argument, relative to cmdStart
@@ -88,8 +99,8 @@ func (p *Parser) ReadCommand() ([][]byte, error) {
 		// Nothing pending: reuse the buffer from the start, and give back
 		// a large one grown for a big frame.
 		p.cmdStart, p.pos, p.w = 0, 0, 0
-		if cap(p.buf) > shrinkOver {
-			p.buf = nil
+		if cap(p.buf) > shrinkOver || (cap(p.buf) > initialBuf && p.small >= 8) {
+			p.buf, p.small = nil, 0
 		}
 	}
 	for {
@@ -121,6 +132,15 @@ func (p *Parser) fill() error {
 	if p.buf == nil {
 		p.buf = make([]byte, initialBuf)
 	}
+	if p.full && len(p.buf) < streamBuf {
+		// The last read filled the buffer: read more at a time.
+		nb := make([]byte, 2*len(p.buf))
+		copy(nb, p.buf[p.cmdStart:p.w])
+		p.pos -= p.cmdStart
+		p.w -= p.cmdStart
+		p.cmdStart = 0
+		p.buf = nb
+	}
 	if p.w == len(p.buf) {
 		pending := p.w - p.cmdStart
 		if p.cmdStart > 0 && pending < len(p.buf)/2 {
@@ -135,6 +155,12 @@ func (p *Parser) fill() error {
 		p.cmdStart = 0
 	}
 	n, err := p.rd.Read(p.buf[p.w:])
+	p.full = n > 0 && p.w+n == len(p.buf)
+	if n < len(p.buf)/8 {
+		p.small++
+	} else {
+		p.small = 0
+	}
 	p.w += n
 	if n > 0 {
 		// Redis measures the bytes not yet parsed (it trims parsed
