@@ -272,22 +272,35 @@ func (s *Server) invoke(db *DB, c resp.Connection, cmd *Command, args [][]byte, 
 			r = errInternal
 		}
 	}()
+	// Each step is a function of its own with one defer and one return,
+	// so the compiler open-codes the defers (the hot path pays no defer
+	// records) and a panic still unwinds every lock.
 	switch {
 	case mode == lockHeld || cmd.ownsWorld:
-		return cmd.Fn(db, c, args)
+		r = cmd.Fn(db, c, args)
 	case mode == lockNormal:
-		id := c.ID()
-		s.world.RLock(id)
-		defer s.world.RUnlock(id)
+		r = s.invokeWorld(db, c, cmd, args)
+	default:
+		r = invokeKeys(db, c, cmd, args)
 	}
+	return r
+}
+
+// invokeWorld runs cmd holding the world lock for reading, then its keys'.
+func (s *Server) invokeWorld(db *DB, c resp.Connection, cmd *Command, args [][]byte) resp.Reply {
+	id := c.ID()
+	s.world.RLock(id)
+	defer s.world.RUnlock(id)
+	return invokeKeys(db, c, cmd, args)
+}
+
+// invokeKeys runs cmd holding the locks of its keys' shards.
+func invokeKeys(db *DB, c resp.Connection, cmd *Command, args [][]byte) resp.Reply {
 	if cmd.NoLock {
 		return cmd.Fn(db, c, args)
 	}
 	if cmd.Keys == nil && cmd.FirstKey == cmd.LastKey {
-		sh := db.data.Shard(db.data.ShardFor(args[cmd.FirstKey]))
-		sh.Mu.Lock()
-		defer sh.Mu.Unlock()
-		return cmd.Fn(db, c, args)
+		return invokeShard(db, c, cmd, args, db.data.Shard(db.data.ShardFor(args[cmd.FirstKey])))
 	}
 	var kb [8][]byte
 	keys := cmd.keys(args, kb[:0])
@@ -296,7 +309,17 @@ func (s *Server) invoke(db *DB, c resp.Connection, cmd *Command, args [][]byte, 
 	for _, k := range keys {
 		idx = append(idx, db.data.ShardFor(k))
 	}
-	idx = db.data.LockShards(idx)
+	return invokeShards(db, c, cmd, args, db.data.LockShards(idx))
+}
+
+func invokeShard(db *DB, c resp.Connection, cmd *Command, args [][]byte, sh *dict.Shard[*Entity]) resp.Reply {
+	sh.Mu.Lock()
+	defer sh.Mu.Unlock()
+	return cmd.Fn(db, c, args)
+}
+
+// invokeShards runs cmd holding the shards idx (already locked).
+func invokeShards(db *DB, c resp.Connection, cmd *Command, args [][]byte, idx []int) resp.Reply {
 	defer db.data.UnlockShards(idx)
 	return cmd.Fn(db, c, args)
 }

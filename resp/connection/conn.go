@@ -142,10 +142,8 @@ func (c *Connection) LocalAddr() string {
 // LastActive is when the client last ran a command.
 func (c *Connection) LastActive() time.Time { return clock.Wall(c.active.Load()) }
 
-// Touch records activity and the query buffer left after the command
-// just read.
+// Touch records the query buffer left after the command just read.
 func (c *Connection) Touch() {
-	c.active.Store(clock.Mono())
 	if c.Parser == nil {
 		return
 	}
@@ -153,6 +151,10 @@ func (c *Connection) Touch() {
 		c.qbuf.Store(q)
 	}
 }
+
+// MarkActive records that the client ran commands now (CLIENT LIST idle,
+// the timeout): once per batch, before the connection waits for more.
+func (c *Connection) MarkActive() { c.active.Store(clock.Mono()) }
 
 // Buffers reports buffer sizes for CLIENT LIST.
 func (c *Connection) Buffers() (qbuf, qbufFree, out int) {

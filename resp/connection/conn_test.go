@@ -401,8 +401,12 @@ func TestTouchBuffersLastActive(t *testing.T) {
 		t.Fatalf("ReadCommand = %q, %v", args, err)
 	}
 	c.Touch()
+	if !c.LastActive().Equal(before) {
+		t.Fatal("Touch moved LastActive: it is set once per batch, by MarkActive")
+	}
+	c.MarkActive()
 	if d := c.LastActive().Sub(before); d < 15*time.Millisecond {
-		t.Fatalf("Touch after 20ms moved LastActive by %v", d)
+		t.Fatalf("MarkActive after 20ms moved LastActive by %v", d)
 	}
 	qbuf, free, out := c.Buffers()
 	if qbuf != len("GET k\r\n") || free != 0 || out != 0 {

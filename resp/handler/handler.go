@@ -89,6 +89,7 @@ func (h *Handler) Handle(ctx context.Context, nc net.Conn) {
 	deadline := false
 	var held heldReplies
 	c.Parser.BeforeRead = func() error {
+		c.MarkActive()
 		held.writeTo(c)
 		if err := c.Flush(); err != nil {
 			return err
