@@ -148,9 +148,11 @@ func (cl *Cluster) Exec(c resp.Connection, args [][]byte) resp.Reply {
 		return cl.txInternal(c, args)
 	}
 	info, ok := database.Describe(args)
-	if !ok {
+	if !ok || (!relayed && mustRunHere(c)) {
+		// Redis's unknown-command or arity error, NOAUTH, or the RESP2
+		// subscribed-mode error: the database answers them.
 		cl.barrier(c)
-		return cl.db.Exec(c, args) // Redis's unknown-command or arity error
+		return cl.db.Exec(c, args)
 	}
 	if !relayed && !cl.plainRelay(c, info) {
 		cl.barrier(c)
@@ -455,4 +457,14 @@ func (cl *Cluster) plainRelay(c resp.Connection, info database.CommandInfo) bool
 	}
 	owner, single := cl.ownerOf(info.Keys)
 	return single && owner != cl.pl.Self
+}
+
+// mustRunHere reports a client the database must answer itself before
+// any routing: not authenticated while a password is set, or in RESP2
+// subscribed mode.
+func mustRunHere(c resp.Connection) bool {
+	if !c.Authenticated() && config.Get().RequirePass != "" {
+		return true
+	}
+	return c.Protocol() == 2 && c.State().SubscriptionCount() > 0
 }

@@ -776,3 +776,131 @@ func TestClientReplyOverRelays(t *testing.T) {
 		t.Fatalf("reply after CLIENT REPLY SKIP and a skipped relay: %q %v", v.Raw, err)
 	}
 }
+
+// TestPeersAuthenticate: with requirepass set, nodes authenticate to each
+// other with it, and clients relay after AUTH.
+func TestPeersAuthenticate(t *testing.T) {
+	old := config.GetParams([]string{"requirepass"})
+	if err := config.SetParams([]string{"requirepass", "s3cret"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { config.SetParams(old) })
+	nodes := startCluster(t, 3)
+	pl := nodes[0].cl.Placement()
+	c := dial(t, nodes[0].addr)
+	remote := keyOn(pl, (pl.Self+1)%3, "auth:")
+	if v := do(t, c, "GET", remote); !strings.HasPrefix(v.Text(), "NOAUTH") {
+		t.Fatalf("GET before AUTH: %q", v.Raw)
+	}
+	do(t, c, "AUTH", "s3cret")
+	if v := do(t, c, "SET", remote, "1"); v.Text() != "OK" {
+		t.Fatalf("relayed SET after AUTH: %q", v.Raw)
+	}
+	if v := do(t, c, "GET", remote); string(v.Str) != "1" {
+		t.Fatalf("relayed GET: %q", v.Raw)
+	}
+}
+
+// TestMembershipDisagreement: a node whose peer sees another membership
+// logs it and reports cluster_state:fail.
+func TestMembershipDisagreement(t *testing.T) {
+	ports := freePorts(t, 3)
+	addr := func(i int) string { return "127.0.0.1:" + strconv.Itoa(ports[i]) }
+	start := func(self string, peers ...string) *Cluster {
+		srv := database.NewServer()
+		cl := New(srv, self, peers, 2*time.Second)
+		_, port, _ := net.SplitHostPort(self)
+		p, _ := strconv.Atoi(port)
+		listen, optional := tcp.ListenAddrs([]string{"127.0.0.1"}, p)
+		ts, err := tcp.Listen(listen, optional, handler.New(cl, srv))
+		if err != nil {
+			cl.Close()
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() { ts.Serve(); close(done) }()
+		t.Cleanup(func() { ts.Close(); <-done; cl.Close() })
+		return cl
+	}
+	// A knows three nodes; B only itself and A; C all three.
+	start(addr(0), addr(1), addr(2))
+	start(addr(1), addr(0))
+	start(addr(2), addr(0), addr(1))
+	c := dial(t, addr(0))
+	info := waitState(t, c, "fail")
+	if !strings.Contains(info, "cluster_known_nodes:3") {
+		t.Fatalf("CLUSTER INFO:\n%s", info)
+	}
+	if nodes := do(t, c, "CLUSTER", "NODES").Text(); !strings.Contains(nodes, "master,fail") {
+		t.Fatalf("CLUSTER NODES does not show the disagreeing node:\n%s", nodes)
+	}
+}
+
+// TestBrokenPeerConnectionIsDropped: a peer connection that breaks in the
+// middle of a reply is discarded, and the next relay gets a fresh one
+// with no stale bytes.
+func TestBrokenPeerConnectionIsDropped(t *testing.T) {
+	ports := freePorts(t, 2)
+	self, fake := "127.0.0.1:"+strconv.Itoa(ports[0]), "127.0.0.1:"+strconv.Itoa(ports[1])
+	l, err := net.Listen("tcp", fake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	conns := make(chan int, 8)
+	go func() {
+		for n := 0; ; n++ {
+			nc, err := l.Accept()
+			if err != nil {
+				return
+			}
+			conns <- n
+			go func(nc net.Conn, n int) {
+				defer nc.Close()
+				r := client.NewReader(nc)
+				for {
+					v, err := r.ReadValue()
+					if err != nil {
+						return
+					}
+					switch strings.ToUpper(string(v.Elems[0].Str)) {
+					case "GET":
+						if n == 0 {
+							nc.Write([]byte("$10\r\nabc")) // half a reply, then gone
+							return
+						}
+						nc.Write([]byte("$3\r\nxyz\r\n"))
+					default: // the handshake, health checks
+						nc.Write([]byte("+OK\r\n"))
+					}
+				}
+			}(nc, n)
+		}
+	}()
+	srv := database.NewServer()
+	cl := New(srv, self, []string{fake}, 2*time.Second)
+	defer cl.Close()
+	listen, optional := tcp.ListenAddrs([]string{"127.0.0.1"}, ports[0])
+	ts, err := tcp.Listen(listen, optional, handler.New(cl, srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { ts.Serve(); close(done) }()
+	defer func() { ts.Close(); <-done }()
+	pl := cl.Placement()
+	var fakeIdx int
+	for i, n := range pl.Nodes {
+		if n.Addr == fake {
+			fakeIdx = i
+		}
+	}
+	key := keyOn(pl, fakeIdx, "far:")
+	c := dial(t, self)
+	if v := do(t, c, "GET", key); !v.IsError() {
+		t.Fatalf("GET over a connection that broke mid-reply: %q", v.Raw)
+	}
+	if v := do(t, c, "GET", key); string(v.Str) != "xyz" {
+		t.Fatalf("next GET: %q, want the fresh connection's reply", v.Raw)
+	}
+}
