@@ -3,6 +3,7 @@ package aof
 import (
 	"errors"
 	"fmt"
+	"goredis/lib/utils"
 	"io"
 	"os"
 
@@ -81,9 +82,9 @@ func Load(path string, truncatedOK bool, exec func(args [][]byte) error) (LoadRe
 		}
 		end := cr.n - int64(p.Buffered())
 		switch {
-		case len(args) == 1 && equalFold(args[0], "multi"):
+		case len(args) == 1 && utils.EqualFoldASCII(args[0], "multi"):
 			validBeforeMulti = res.ValidUpTo
-		case len(args) == 1 && equalFold(args[0], "exec"):
+		case len(args) == 1 && utils.EqualFoldASCII(args[0], "exec"):
 			validBeforeMulti = -1
 		}
 		if err := exec(args); err != nil {
@@ -111,20 +112,4 @@ func Load(path string, truncatedOK bool, exec func(args [][]byte) error) (LoadRe
 	res.Truncated = true
 	res.ValidUpTo = cut
 	return res, nil
-}
-
-func equalFold(b []byte, lower string) bool {
-	if len(b) != len(lower) {
-		return false
-	}
-	for i := range b {
-		c := b[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -9,6 +9,7 @@ package cluster
 
 import (
 	"bytes"
+	"goredis/lib/utils"
 	"strings"
 	"sync"
 	"time"
@@ -144,7 +145,7 @@ var errCrossSlot = reply.Error("CROSSSLOT Keys in request don't hash to the same
 // Exec routes one command.
 func (cl *Cluster) Exec(c resp.Connection, args [][]byte) resp.Reply {
 	relayed := c.Name() == relayName
-	if relayed && equalFold(args[0], txCommand) {
+	if relayed && utils.EqualFoldASCII(args[0], txCommand) {
 		return cl.txInternal(c, args)
 	}
 	info, ok := database.Describe(args)

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"goredis/lib/utils"
 	"sync"
 
 	"goredis/database"
@@ -139,7 +140,7 @@ func (cl *Cluster) exec(c resp.Connection, args [][]byte) resp.Reply {
 	selects := false
 	for _, q := range queued {
 		cmds = append(cmds, q)
-		if len(q) > 0 && equalFold(q[0], "select") {
+		if len(q) > 0 && utils.EqualFoldASCII(q[0], "select") {
 			selects = true
 		}
 	}
@@ -153,20 +154,4 @@ func (cl *Cluster) exec(c resp.Connection, args [][]byte) resp.Reply {
 		return peerError(addr, err)
 	}
 	return reply.Raw(vals[len(vals)-1].Raw)
-}
-
-func equalFold(b []byte, lower string) bool {
-	if len(b) != len(lower) {
-		return false
-	}
-	for i := range b {
-		c := b[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
-			return false
-		}
-	}
-	return true
 }

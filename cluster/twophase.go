@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"goredis/lib/utils"
 	"sort"
 	"strconv"
 	"sync"
@@ -205,7 +206,7 @@ func (cl *Cluster) txInternal(c resp.Connection, args [][]byte) resp.Reply {
 	}
 	id := string(args[2])
 	switch {
-	case equalFold(args[1], "prepare") && len(args) >= 6:
+	case utils.EqualFoldASCII(args[1], "prepare") && len(args) >= 6:
 		ttl, err := strconv.Atoi(string(args[3]))
 		if err != nil {
 			return reply.SyntaxErr
@@ -220,19 +221,19 @@ func (cl *Cluster) txInternal(c resp.Connection, args [][]byte) resp.Reply {
 			staged = copyArgs(args[i+1:])
 		}
 		return cl.prepareLocal(c, id, keys, time.Duration(ttl)*time.Millisecond, nx, staged)
-	case equalFold(args[1], "export") && len(args) == 4:
+	case utils.EqualFoldASCII(args[1], "export") && len(args) == 4:
 		if !cl.locks.holds(id, c.DBIndex(), args[3]) {
 			return reply.Err("the transaction does not hold the key")
 		}
 		return commandsReply(cl.db.ExportKey(c.DBIndex(), args[3], args[3]))
-	case equalFold(args[1], "stage") && len(args) >= 4:
+	case utils.EqualFoldASCII(args[1], "stage") && len(args) >= 4:
 		if !cl.locks.stage(id, copyArgs(args[3:])) {
 			return reply.Err("no such cross-node transaction (expired?)")
 		}
 		return reply.OK
-	case equalFold(args[1], "commit"):
+	case utils.EqualFoldASCII(args[1], "commit"):
 		return cl.commitLocal(c, id)
-	case equalFold(args[1], "abort"):
+	case utils.EqualFoldASCII(args[1], "abort"):
 		cl.locks.mu.Lock()
 		cl.locks.releaseLocked(id)
 		cl.locks.mu.Unlock()

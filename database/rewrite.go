@@ -2,6 +2,7 @@ package database
 
 import (
 	"errors"
+	"goredis/lib/utils"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -160,7 +161,7 @@ func (s *Server) rewriteTail(run *rewriteRun, db *DB, args [][]byte) []aof.Recor
 	case "copy":
 		dst := db
 		for i := 3; i+1 < len(args); i++ {
-			if equalFoldBytes(args[i], "db") {
+			if utils.EqualFoldASCII(args[i], "db") {
 				if to, r := parseDBIndex(s, args[i+1]); r == nil {
 					dst = to
 				}
@@ -193,22 +194,6 @@ func (s *Server) rewriteTail(run *rewriteRun, db *DB, args [][]byte) []aof.Recor
 		}
 	}
 	return out
-}
-
-func equalFoldBytes(b []byte, lower string) bool {
-	if len(b) != len(lower) {
-		return false
-	}
-	for i := range b {
-		c := b[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // startRewrite begins a background rewrite. With appendonly off it writes
