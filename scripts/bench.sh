@@ -12,7 +12,9 @@
 # appendfsync policies of the persistence table that follows the main one:
 # SET with appendonly yes, -P 1 and -P 16, 3-byte values; empty to skip),
 # MEMORY (the memory table: RSS empty, after DEBUG POPULATE of POPULATE
-# keys, and per idle connection over IDLE connections; 0 to skip).
+# keys, and per idle connection over IDLE connections; 0 to skip), CLIFF
+# (the key counts of the latency table: GET and SET p99 at -P 1 with that
+# many keys, against the first count; empty to skip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +27,7 @@ ROUNDS=${ROUNDS:-2}
 EXTRA=${EXTRA:-}
 FSYNC=${FSYNC-"everysec always"}
 MEMORY=${MEMORY:-1}
+CLIFF=${CLIFF-"1000 1000000 10000000"}
 POPULATE=${POPULATE:-1000000}
 IDLE=${IDLE:-10000}
 
@@ -159,5 +162,28 @@ if [ "$MEMORY" != 0 ]; then
   row "rss empty" "$o_empty" "$r_empty"
   row "rss after populate $POPULATE" "$o_full" "$r_full"
   printf '%-28s %10s %10s %7s\n' "KiB per idle connection" "$o_idle" "$r_idle" "$(awk -v a="$o_idle" -v b="$r_idle" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "n/a" }')"
+  stop_pair
+fi
+
+if [ -n "$CLIFF" ]; then
+  echo "# latency as data grows: GET and SET at -P 1, p99 (ms) against the first key count"
+  start_pair cliff --appendonly no $EXTRA
+  printf '%-9s %10s %9s %9s %9s %9s\n' command keys ours_p99 x_first redis_p99 x_first
+  for t in get set; do
+    o_base=""; r_base=""
+    for keys in $CLIFF; do
+      for port in "$ours" "$theirs"; do
+        redis-cli -p "$port" flushall >/dev/null
+        # The dataset's size is what matters here (heap, GC): redis-benchmark
+        # names its keys key:000000000042, so the GETs mostly miss these.
+        redis-cli -p "$port" debug populate "$keys" key >/dev/null
+      done
+      o=$(redis-benchmark -p "$ours" -c "$CLIENTS" -n "$N" -r "$keys" -P 1 -t "$t" --csv 2>/dev/null | tail -n 1 | cut -d, -f7 | tr -d '"')
+      r=$(redis-benchmark -p "$theirs" -c "$CLIENTS" -n "$N" -r "$keys" -P 1 -t "$t" --csv 2>/dev/null | tail -n 1 | cut -d, -f7 | tr -d '"')
+      [ -z "$o_base" ] && o_base=$o && r_base=$r
+      awk -v t="$t" -v k="$keys" -v o="$o" -v ob="$o_base" -v r="$r" -v rb="$r_base" \
+        'BEGIN{ printf "%-9s %10s %9.3f %9.2f %9.3f %9.2f\n", t, k, o, o/ob, r, r/rb }'
+    done
+  done
   stop_pair
 fi
