@@ -72,6 +72,7 @@ start_pair() {
   mkdir -p "$d"
   ours=$(free_port)
   theirs=$(free_port)
+  while [ "$theirs" = "$ours" ]; do theirs=$(free_port); done
   (cd "$d" && exec "$work/goredis" --port "$ours" --bind 127.0.0.1 --loglevel warning "$@" >"$d/ours.log" 2>&1) &
   ours_pid=$!
   pids+=($!)

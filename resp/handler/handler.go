@@ -90,9 +90,11 @@ func (h *Handler) Handle(ctx context.Context, nc net.Conn) {
 	var held heldReplies
 	c.Parser.BeforeRead = func() error {
 		c.MarkActive()
-		held.writeTo(c)
-		if err := c.Flush(); err != nil {
-			return err
+		if !c.Parser.MidFrame() {
+			held.writeTo(c)
+			if err := c.Flush(); err != nil {
+				return err
+			}
 		}
 		t := config.Get().Timeout
 		if t > 0 && c.State().SubscriptionCount() == 0 {

@@ -86,6 +86,12 @@ func New(r io.Reader, limits Limits) *Parser {
 	return &Parser{rd: r, limits: limits, mbLeft: -1, bulkLen: -1}
 }
 
+// MidFrame reports that the last read filled the buffer and stopped in
+// the middle of a command: the rest is on its way (clients send whole
+// commands), so the replies of the commands before it can wait for the
+// next read instead of costing a write each.
+func (p *Parser) MidFrame() bool { return p.full && p.cmdStart < p.w }
+
 // Buffered reports how many received bytes are not yet returned as
 // commands.
 func (p *Parser) Buffered() int { return p.w - p.cmdStart }

@@ -883,3 +883,50 @@ func TestDifferentialRedis(t *testing.T) {
 		})
 	}
 }
+
+// chunkReader returns its data in the given chunk sizes.
+type chunkReader struct {
+	data   []byte
+	chunks []int
+}
+
+func (r *chunkReader) Read(b []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	n := len(r.data)
+	if len(r.chunks) > 0 {
+		n = min(n, r.chunks[0])
+		r.chunks = r.chunks[1:]
+	}
+	n = copy(b, r.data[:n])
+	r.data = r.data[n:]
+	return n, nil
+}
+
+// TestMidFrame: after a read that filled the buffer and stopped inside a
+// command, MidFrame is set (the connection holds its replies until the
+// rest arrives); after a short read, or at a command boundary, it is not.
+func TestMidFrame(t *testing.T) {
+	cmd := "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1000\r\n" + strings.Repeat("v", 1000) + "\r\n"
+	in := strings.Repeat(cmd, 10)
+	var mid []bool
+	p := parser.New(&chunkReader{data: []byte(in), chunks: []int{4096}}, &testLimits{maxBulk: 512 << 20, qbuf: 1 << 30})
+	p.BeforeRead = func() error { mid = append(mid, p.MidFrame()); return nil }
+	n := 0
+	for {
+		if _, err := p.ReadCommand(); err != nil {
+			break
+		}
+		n++
+	}
+	if n != 10 {
+		t.Fatalf("%d commands, want 10", n)
+	}
+	if len(mid) < 2 || mid[0] || !mid[1] {
+		t.Fatalf("MidFrame before each read: %v; want false before the first read, true after the full 4096-byte read that split a command", mid)
+	}
+	if mid[len(mid)-1] {
+		t.Fatal("MidFrame still set after the input ended on a command boundary")
+	}
+}
