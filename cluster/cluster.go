@@ -223,15 +223,6 @@ func (cl *Cluster) ownerOf(keys [][]byte) (owner int, single bool) {
 	return owner, true
 }
 
-func (cl *Cluster) allLocal(keys [][]byte) bool {
-	for _, k := range keys {
-		if cl.pl.KeyOwner(k) != cl.pl.Self {
-			return false
-		}
-	}
-	return true
-}
-
 // relay sends the command to node and returns its reply as received:
 // without waiting for it (a deferred reply the connection writes at the
 // end of its batch), so a pipeline's relays travel together. Blocking

@@ -174,7 +174,7 @@ func (p *peer) close() {
 	p.idle = nil
 }
 
-// txConn is a connection checked out for one transaction, in db 0 (the
+// checkout takes a connection for one transaction, in db 0 (the
 // transaction's commands select their db themselves).
 func (p *peer) checkout() (*client.Client, error) {
 	p.mu.Lock()

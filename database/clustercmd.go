@@ -3,6 +3,7 @@ package database
 import (
 	"unsafe"
 
+	"goredis/datastruct/dict"
 	"goredis/interface/resp"
 	"goredis/resp/reply"
 )
@@ -99,20 +100,13 @@ func (s *Server) ExportKey(db int, key, as []byte) [][][]byte {
 		return nil
 	}
 	d := s.dbs[db]
-	idx := d.data.ShardFor(key)
-	s.world.RLock(int64(idx))
-	defer s.world.RUnlock(int64(idx))
-	sh := d.data.Shard(idx)
-	sh.Mu.Lock()
-	defer sh.Mu.Unlock()
 	var out [][][]byte
-	rewriteKey(d, key, func(args [][]byte) {
-		cp := make([][]byte, len(args))
-		for i, a := range args {
-			cp[i] = append([]byte(nil), a...)
-		}
-		cp[1] = append([]byte(nil), as...)
-		out = append(out, cp)
+	s.inShard(d, d.data.ShardFor(key), func(*dict.Shard[*Entity]) {
+		rewriteKey(d, key, func(args [][]byte) {
+			cp := copyArgs(args)
+			cp[1] = append([]byte(nil), as...)
+			out = append(out, cp)
+		})
 	})
 	return out
 }
@@ -123,27 +117,20 @@ func (s *Server) KeysInSlot(db int, slot int, slotOf func([]byte) int, fn func(k
 	if db < 0 || db >= len(s.dbs) {
 		return
 	}
-	d := s.dbs[db]
 	now := nowMs()
-	for i := 0; i < dictShards; i++ {
-		s.world.RLock(int64(i))
-		sh := d.data.Shard(i)
-		sh.Mu.Lock()
-		stop := false
-		for k := range sh.Data {
-			if at, ok := sh.TTL[k]; ok && at <= now {
-				continue
+	stop := false
+	for i := 0; i < dict.NumShards && !stop; i++ {
+		s.inShard(s.dbs[db], i, func(sh *dict.Shard[*Entity]) {
+			for k := range sh.Data {
+				if at, ok := sh.TTL[k]; ok && at <= now {
+					continue
+				}
+				if slotOf([]byte(k)) == slot && !fn(k) {
+					stop = true
+					return
+				}
 			}
-			if slotOf([]byte(k)) == slot && !fn(k) {
-				stop = true
-				break
-			}
-		}
-		sh.Mu.Unlock()
-		s.world.RUnlock(int64(i))
-		if stop {
-			return
-		}
+		})
 	}
 }
 

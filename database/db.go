@@ -38,6 +38,18 @@ func newDB(srv *Server, index int) *DB {
 	return &DB{dbCore: &dbCore{index: index, srv: srv, data: dict.New[*Entity]()}}
 }
 
+// inShard runs fn on shard i of db holding the world lock for reading and
+// the shard's lock: how walks over a database (rewrite, eviction sampling,
+// accounting, slot listing) take one shard at a time while commands go on.
+func (s *Server) inShard(db *DB, i int, fn func(sh *dict.Shard[*Entity])) {
+	s.world.RLock(int64(i))
+	defer s.world.RUnlock(int64(i))
+	sh := db.data.Shard(i)
+	sh.Mu.Lock()
+	defer sh.Mu.Unlock()
+	fn(sh)
+}
+
 // nowMs is the time used for expiry decisions.
 func nowMs() int64 { return time.Now().UnixMilli() }
 

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"goredis/config"
+	"goredis/datastruct/dict"
 	"goredis/datastruct/hash"
 	"goredis/datastruct/list"
 	"goredis/datastruct/set"
@@ -83,11 +84,14 @@ func entitySize(key string, e *Entity) int64 {
 // account recounts key after a change (signalModified's caller holds its
 // lock).
 func (db *DB) account(key []byte) {
-	e := db.shard(key).Data[string(key)]
-	if e == nil {
-		return
+	if e := db.shard(key).Data[string(key)]; e != nil {
+		db.accountEntity(string(key), e)
 	}
-	size := entitySize(string(key), e)
+}
+
+// accountEntity recounts e, the value at key.
+func (db *DB) accountEntity(key string, e *Entity) {
+	size := entitySize(key, e)
 	if size > math.MaxUint32 {
 		size = math.MaxUint32
 	}
@@ -105,7 +109,7 @@ func (db *DB) forget(e *Entity) {
 	}
 }
 
-// usedMemory is the dataset's size by this server's accounting.
+// datasetUsed is the dataset's size by this server's accounting.
 func (s *Server) datasetUsed() int64 {
 	var n int64
 	for _, db := range s.dbs {
@@ -122,16 +126,12 @@ func (s *Server) startAccounting() {
 	}
 	s.accounted.Store(true)
 	for _, db := range s.dbs {
-		for i := 0; i < dictShards; i++ {
-			s.world.RLock(int64(i))
-			sh := db.data.Shard(i)
-			sh.Mu.Lock()
-			for k, e := range sh.Data {
-				db.account([]byte(k))
-				_ = e
-			}
-			sh.Mu.Unlock()
-			s.world.RUnlock(int64(i))
+		for i := 0; i < dict.NumShards; i++ {
+			s.inShard(db, i, func(sh *dict.Shard[*Entity]) {
+				for k, e := range sh.Data {
+					db.accountEntity(k, e)
+				}
+			})
 		}
 	}
 }
@@ -286,40 +286,30 @@ func (s *Server) evictOne(cfg *config.Config) bool {
 	return false
 }
 
-// dictShards is the number of shards of a database.
-const dictShards = 256
-
 // sampleRandom returns a random key of db (with an expiry for volatile).
 func (s *Server) sampleRandom(db *DB, volatile bool) (string, bool) {
 	if db.used.Load() == 0 {
 		return "", false // no key counted: skip the walk
 	}
-	start := rand.IntN(dictShards)
-	for i := 0; i < dictShards; i++ {
-		idx := (start + i) % dictShards
-		s.world.RLock(int64(idx))
-		sh := db.data.Shard(idx)
-		sh.Mu.Lock()
-		var key string
-		found := false
-		if volatile {
-			for k := range sh.TTL {
-				key, found = k, true
-				break
+	start := rand.IntN(dict.NumShards)
+	var key string
+	found := false
+	for i := 0; i < dict.NumShards && !found; i++ {
+		s.inShard(db, (start+i)%dict.NumShards, func(sh *dict.Shard[*Entity]) {
+			if volatile {
+				for k := range sh.TTL {
+					key, found = k, true
+					break
+				}
+				return
 			}
-		} else {
 			for k := range sh.Data {
 				key, found = k, true
 				break
 			}
-		}
-		sh.Mu.Unlock()
-		s.world.RUnlock(int64(idx))
-		if found {
-			return key, true
-		}
+		})
 	}
-	return "", false
+	return key, found
 }
 
 // poolPopulate samples keys of db into the pool (Redis's
@@ -332,45 +322,41 @@ func (s *Server) poolPopulate(db *DB, policy string, volatile bool, samples int)
 		return false // no key counted: skip the walk
 	}
 	st := &s.evict
-	start := rand.IntN(dictShards)
+	start := rand.IntN(dict.NumShards)
 	got := 0
-	for i := 0; i < dictShards && got < samples; i++ {
-		idx := (start + i) % dictShards
-		s.world.RLock(int64(idx))
-		sh := db.data.Shard(idx)
-		sh.Mu.Lock()
-		take := func(k string, e *Entity, at int64) {
-			var idle uint64
-			switch {
-			case policy == "volatile-ttl":
-				idle = math.MaxUint64 - uint64(at)
-			case lfuMode.Load():
-				idle = 255 - uint64(lfuDecr(e.LRU))
-			default:
-				idle = uint64(idleSeconds(e))
-			}
-			st.insert(evictCandidate{idle: idle, db: db.index, key: k})
-			got++
+	take := func(k string, e *Entity, at int64) {
+		var idle uint64
+		switch {
+		case policy == "volatile-ttl":
+			idle = math.MaxUint64 - uint64(at)
+		case lfuMode.Load():
+			idle = 255 - uint64(lfuDecr(e.LRU))
+		default:
+			idle = uint64(idleSeconds(e))
 		}
-		if volatile {
-			for k, at := range sh.TTL {
-				if got >= samples {
-					break
+		st.insert(evictCandidate{idle: idle, db: db.index, key: k})
+		got++
+	}
+	for i := 0; i < dict.NumShards && got < samples; i++ {
+		s.inShard(db, (start+i)%dict.NumShards, func(sh *dict.Shard[*Entity]) {
+			if volatile {
+				for k, at := range sh.TTL {
+					if got >= samples {
+						break
+					}
+					if e := sh.Data[k]; e != nil {
+						take(k, e, at)
+					}
 				}
-				if e := sh.Data[k]; e != nil {
-					take(k, e, at)
-				}
+				return
 			}
-		} else {
 			for k, e := range sh.Data {
 				if got >= samples {
 					break
 				}
 				take(k, e, sh.TTL[k])
 			}
-		}
-		sh.Mu.Unlock()
-		s.world.RUnlock(int64(idx))
+		})
 	}
 	return got > 0
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"goredis/config"
+	"goredis/datastruct/dict"
 	"goredis/interface/resp"
 	"goredis/resp/reply"
 )
@@ -37,7 +38,7 @@ func run(srv *Server, c resp.Connection, args ...string) string {
 func recount(srv *Server) int64 {
 	var n int64
 	for _, db := range srv.dbs {
-		for i := 0; i < dictShards; i++ {
+		for i := 0; i < dict.NumShards; i++ {
 			sh := db.data.Shard(i)
 			sh.Mu.Lock()
 			for k, e := range sh.Data {
@@ -223,7 +224,7 @@ func TestEvictionLRU(t *testing.T) {
 	fill(t, srv, c, "old", 1500, false)
 	// Age every key, then read a tenth of them.
 	for _, db := range srv.dbs[:1] {
-		for i := 0; i < dictShards; i++ {
+		for i := 0; i < dict.NumShards; i++ {
 			for _, e := range db.data.Shard(i).Data {
 				e.LRU = lruClock() - 1000
 			}

@@ -266,22 +266,19 @@ func (s *Server) dumpForRewrite(run *rewriteRun) error {
 			if run.cancel.Load() {
 				return errRewriteCancelled
 			}
-			s.world.RLock(int64(i))
-			sh := db.data.Shard(i)
-			sh.Mu.Lock()
-			for k, e := range sh.Data {
-				at := int64(-1)
-				if e.HasTTL {
-					at = sh.TTL[k]
-					if at <= now {
-						continue
+			s.inShard(db, i, func(sh *dict.Shard[*Entity]) {
+				for k, e := range sh.Data {
+					at := int64(-1)
+					if e.HasTTL {
+						at = sh.TTL[k]
+						if at <= now {
+							continue
+						}
 					}
+					rewriteEntity([]byte(k), e, at, func(args [][]byte) { run.rw.Base(di, args) })
 				}
-				rewriteEntity([]byte(k), e, at, func(args [][]byte) { run.rw.Base(di, args) })
-			}
-			run.dumped[di][i] = true
-			sh.Mu.Unlock()
-			s.world.RUnlock(int64(i))
+				run.dumped[di][i] = true
+			})
 			if err := run.rw.FlushBase(false); err != nil {
 				return err
 			}
