@@ -79,7 +79,7 @@ func startProc(t *testing.T, bin string, args ...string) *proc {
 }
 
 // startServer starts bin listening on a free loopback port and waits until
-// it answers PING.
+// it answers PING (with PONG, or NOAUTH under requirepass).
 func startServer(t *testing.T, bin string, extra ...string) *proc {
 	t.Helper()
 	var last *proc
@@ -115,7 +115,8 @@ func (p *proc) waitReady() bool {
 		if c, err := client.DialRaw(p.addr); err == nil {
 			v, err := c.Do(2*time.Second, "PING")
 			c.Close()
-			if err == nil && v.Kind == client.KindStatus && v.Text() == "PONG" {
+			if err == nil && (v.Kind == client.KindStatus && v.Text() == "PONG" ||
+				v.Kind == client.KindError && strings.HasPrefix(v.Text(), "NOAUTH ")) {
 				return true
 			}
 		}

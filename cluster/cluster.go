@@ -144,7 +144,10 @@ var errCrossSlot = reply.Error("CROSSSLOT Keys in request don't hash to the same
 
 // Exec routes one command.
 func (cl *Cluster) Exec(c resp.Connection, args [][]byte) resp.Reply {
-	relayed := c.Name() == relayName
+	// Only an authenticated connection can have taken the relay name
+	// (SETNAME needs AUTH first); checked again so that no path to the
+	// internal commands skips requirepass.
+	relayed := c.Name() == relayName && (c.Authenticated() || config.Get().RequirePass == "")
 	if relayed && utils.EqualFoldASCII(args[0], txCommand) {
 		return cl.txInternal(c, args)
 	}

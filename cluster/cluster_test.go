@@ -792,7 +792,31 @@ func TestPeersAuthenticate(t *testing.T) {
 	if v := do(t, c, "GET", remote); !strings.HasPrefix(v.Text(), "NOAUTH") {
 		t.Fatalf("GET before AUTH: %q", v.Raw)
 	}
+	// The internal two-phase commands are no way around requirepass: a
+	// connection cannot take the peers' connection name before AUTH, and
+	// without it GOREDIS.TX is an unknown command; the key stays free.
+	local := keyOn(pl, pl.Self, "auth:")
+	for _, args := range [][]string{
+		{"CLIENT", "SETNAME", relayName},
+		{"HELLO", "3", "SETNAME", relayName},
+		{"HELLO", "2", "AUTH", "default", "wrong", "SETNAME", relayName},
+		{"GOREDIS.TX", "PREPARE", "x1", "60000", "-", local, "--", "SET", local, "stolen"},
+		{"GOREDIS.TX", "COMMIT", "x1"},
+	} {
+		if v := do(t, c, args...); !v.IsError() {
+			t.Fatalf("%q before AUTH: %q", args, v.Raw)
+		}
+	}
 	do(t, c, "AUTH", "s3cret")
+	if v := do(t, c, "CLIENT", "GETNAME"); v.Kind != client.KindNull && len(v.Str) != 0 {
+		t.Fatalf("name taken before AUTH: %q", v.Raw)
+	}
+	if v := do(t, c, "SET", local, "mine"); v.Text() != "OK" {
+		t.Fatalf("SET of a key a refused PREPARE named: %q", v.Raw)
+	}
+	if v := do(t, c, "GET", local); string(v.Str) != "mine" {
+		t.Fatalf("GET %s: %q", local, v.Raw)
+	}
 	if v := do(t, c, "SET", remote, "1"); v.Text() != "OK" {
 		t.Fatalf("relayed SET after AUTH: %q", v.Raw)
 	}

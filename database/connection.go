@@ -1,6 +1,8 @@
 package database
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"strings"
 
 	"goredis/config"
@@ -82,7 +84,14 @@ func checkPassword(user, pass []byte) bool {
 		return false
 	}
 	want := config.Get().RequirePass
-	return want == "" || want == string(pass)
+	if want == "" {
+		return true
+	}
+	// Compared in constant time, as Redis's time_independent_strcmp: the
+	// digests have one length whatever the password, so neither a prefix
+	// match nor the length shows in the time taken.
+	w, p := sha256.Sum256([]byte(want)), sha256.Sum256(pass)
+	return subtle.ConstantTimeCompare(w[:], p[:]) == 1
 }
 
 func execAuth(db *DB, c resp.Connection, args [][]byte) resp.Reply {
@@ -140,7 +149,7 @@ func execHello(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		c.SetAuthenticated(true, string(user))
 	}
 	if !c.Authenticated() {
-		return reply.Err("-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		return reply.Err("-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
 	}
 	if name != nil {
 		if r := validClientName(name); r != nil {
