@@ -189,3 +189,20 @@ func TestRenameCommandAgainstRedis(t *testing.T) {
 		cmd("MULTI"), cmd("FETCH", "k"), cmd("EXEC"),
 	))
 }
+
+// TestProtectedConfigsAgainstRedis: immutable configs and protected ones
+// (enable-protected-configs no, the default) are refused by CONFIG SET
+// with Redis's texts, and DEBUG is gated by enable-debug-command (no by
+// default).
+func TestProtectedConfigsAgainstRedis(t *testing.T) {
+	// (redistest.Start turns DEBUG on: turned off again here for both.)
+	ours, theirs := pairOf(t, "--enable-debug-command", "no")
+	runSession(t, "config set", ours, theirs, steps(
+		cmd("CONFIG", "SET", "appendfilename", "x.aof"), cmd("CONFIG", "SET", "databases", "5"),
+		cmd("CONFIG", "SET", "daemonize", "yes"), cmd("CONFIG", "SET", "enable-debug-command", "yes"),
+		cmd("CONFIG", "SET", "enable-protected-configs", "yes"), cmd("CONFIG", "SET", "dir", "/tmp"),
+		cmd("CONFIG", "SET", "maxmemory", "10mb", "dir", "/tmp"), cmd("CONFIG", "GET", "maxmemory"),
+		cmd("CONFIG", "SET", "appenddirname", "d"),
+		cmd("DEBUG", "SLEEP", "0"), cmd("DEBUG", "OBJECT", "k"), cmd("DEBUG"),
+	))
+}
