@@ -456,6 +456,9 @@ func execHRandField(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if h == nil || l == 0 {
 		return reply.Array{}
 	}
+	if l < 0 && -l > randMaxRepeats {
+		return errHashRange
+	}
 	fields, values := hashRandom(h, l, withValues)
 	return hashPairs{fields, values}
 }

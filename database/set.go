@@ -336,9 +336,10 @@ func setPopPropagation(key []byte, popped []string) [][][]byte {
 	return cmds
 }
 
-// setRandMaxRepeats bounds SRANDMEMBER's negative count: Redis 7.0 builds
-// any reply asked for and runs out of memory on huge ones; we refuse them.
-const setRandMaxRepeats = 1 << 24
+// randMaxRepeats bounds the negative count of SRANDMEMBER, ZRANDMEMBER and
+// HRANDFIELD (that many picks, repeats allowed): Redis 7.0 builds any reply
+// asked for and runs out of memory on huge ones; we refuse them.
+const randMaxRepeats = 1 << 24
 
 func execSRandMember(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if len(args) > 3 {
@@ -370,7 +371,7 @@ func execSRandMember(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		return reply.EmptyArray
 	}
 	if l < 0 {
-		if -l > setRandMaxRepeats {
+		if -l > randMaxRepeats {
 			return reply.Err("value is out of range")
 		}
 		out := make([]string, -l)

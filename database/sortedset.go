@@ -1018,6 +1018,9 @@ func execZRandMember(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if z == nil || l == 0 {
 		return reply.Array{}
 	}
+	if l < 0 && -l > randMaxRepeats {
+		return reply.Err("value is out of range")
+	}
 	resp3 := c.Protocol() == 3
 	size := z.Len()
 	if l < 0 || l == 1 {
