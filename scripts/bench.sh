@@ -131,6 +131,19 @@ for policy in $FSYNC; do
   stop_pair
 done
 
+# populate PORT COUNT: DEBUG POPULATE COUNT into an empty db, checked (the
+# servers must run with enable-debug-command, off by default in both).
+populate() {
+  local out keys
+  redis-cli -p "$1" flushall >/dev/null
+  out=$(redis-cli -p "$1" debug populate "$2")
+  keys=$(redis-cli -p "$1" dbsize)
+  if [ "$out" != OK ] || [ "$keys" != "$2" ]; then
+    echo "DEBUG POPULATE $2 on port $1: $out, dbsize $keys" >&2
+    exit 1
+  fi
+}
+
 # rss PID -> resident set size in KiB
 rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
@@ -153,11 +166,12 @@ idle_cost() {
 if [ "$MEMORY" != 0 ]; then
   ulimit -n $((IDLE + 1024)) 2>/dev/null || true
   echo "# memory (RSS, MiB unless noted)"
-  start_pair mem --appendonly no --maxclients $((IDLE + 100)) $EXTRA
+  # DEBUG (for POPULATE) is off by default in both servers.
+  start_pair mem --appendonly no --maxclients $((IDLE + 100)) --enable-debug-command local $EXTRA
   o_empty=$(rss "$ours_pid"); r_empty=$(rss "$theirs_pid")
   o_idle=$(idle_cost "$ours" "$ours_pid"); r_idle=$(idle_cost "$theirs" "$theirs_pid")
-  redis-cli -p "$ours" debug populate "$POPULATE" >/dev/null
-  redis-cli -p "$theirs" debug populate "$POPULATE" >/dev/null
+  populate "$ours" "$POPULATE"
+  populate "$theirs" "$POPULATE"
   sleep 1
   o_full=$(rss "$ours_pid"); r_full=$(rss "$theirs_pid")
   printf '%-28s %10s %10s %7s\n' measure ours redis ratio
@@ -170,17 +184,15 @@ fi
 
 if [ -n "$CLIFF" ]; then
   echo "# latency as data grows: GET and SET at -P 1, p99 (ms) against the first key count"
-  start_pair cliff --appendonly no $EXTRA
+  start_pair cliff --appendonly no --enable-debug-command local $EXTRA
   printf '%-9s %10s %9s %9s %9s %9s\n' command keys ours_p99 x_first redis_p99 x_first
   for t in get set; do
     o_base=""; r_base=""
     for keys in $CLIFF; do
-      for port in "$ours" "$theirs"; do
-        redis-cli -p "$port" flushall >/dev/null
-        # The dataset's size is what matters here (heap, GC): redis-benchmark
-        # names its keys key:000000000042, so the GETs mostly miss these.
-        redis-cli -p "$port" debug populate "$keys" key >/dev/null
-      done
+      # The dataset's size is what matters here (heap, GC): redis-benchmark
+      # names its keys key:000000000042, so the GETs mostly miss these.
+      populate "$ours" "$keys"
+      populate "$theirs" "$keys"
       o=$(redis-benchmark -p "$ours" -c "$CLIENTS" -n "$N" -r "$keys" -P 1 -t "$t" --csv 2>/dev/null | tail -n 1 | cut -d, -f7 | tr -d '"')
       r=$(redis-benchmark -p "$theirs" -c "$CLIENTS" -n "$N" -r "$keys" -P 1 -t "$t" --csv 2>/dev/null | tail -n 1 | cut -d, -f7 | tr -d '"')
       [ -z "$o_base" ] && o_base=$o && r_base=$r
