@@ -85,13 +85,13 @@ func execSetBit(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		// is already as asked.
 		e.Enc = EncRaw
 		e.touch()
-		if need <= uint64(len(e.Str)) && bitmap.Get(e.Str, off) == int(on) {
+		if need <= uint64(len(e.Str())) && bitmap.Get(e.Str(), off) == int(on) {
 			// Nothing changed: no signal, not propagated (Redis 7.0).
 			return reply.Int(on)
 		}
 	}
 	e = db.stringForUpdate(key, e)
-	b := e.writableStr(max(int(need), len(e.Str)))
+	b := e.writableStr(max(int(need), len(e.Str())))
 	old := bitmap.Set(b, off, int(on))
 	db.signalModified(key)
 	db.notify(config.NotifyString, "setbit", key)
@@ -112,7 +112,7 @@ func execGetBit(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if e == nil {
 		return reply.Int(0)
 	}
-	return reply.Int(bitmap.Get(e.Str, off))
+	return reply.Int(bitmap.Get(e.Str(), off))
 }
 
 // bitUnitArg reads BITCOUNT's and BITPOS's BYTE|BIT option.
@@ -138,7 +138,7 @@ func execBitCount(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if e == nil {
 		return reply.Int(0)
 	}
-	s := e.Str
+	s := e.Str()
 	total := int64(len(s))
 	switch len(args) {
 	case 2:
@@ -215,7 +215,7 @@ func execBitPos(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		// A missing key is an endless run of clear bits.
 		return reply.Int(-bit) // bit 0: 0, bit 1: -1
 	}
-	s := e.Str
+	s := e.Str()
 	total := int64(len(s))
 	start, end := int64(0), total-1
 	isBit, endGiven := false, false
@@ -286,11 +286,11 @@ func execBitOp(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		if e.Kind != KindString {
 			return reply.WrongType
 		}
-		srcs[i] = e.Str
+		srcs[i] = e.Str()
 	}
 	res := bitmap.Apply(op, srcs)
 	if len(res) > 0 {
-		db.put(dest, &Entity{Str: bitStrBytes(res), Kind: KindString, Enc: EncRaw}, false)
+		db.put(dest, newStr(bitStrBytes(res), EncRaw), false)
 		db.notify(config.NotifyString, "set", dest)
 	} else if !db.del(dest) {
 		return reply.Int(0)
@@ -413,7 +413,7 @@ func (db *DB) bitField(args [][]byte, roCommand bool) resp.Reply {
 		}
 		var s string
 		if e != nil {
-			s = e.Str
+			s = e.Str()
 		}
 		out := make([]resp.Reply, len(ops))
 		for i, op := range ops {
@@ -429,8 +429,8 @@ func (db *DB) bitField(args [][]byte, roCommand bool) resp.Reply {
 		return errReply
 	}
 	e = db.stringForUpdate(key, e)
-	b := e.writableStr(max(int(highest>>3+1), len(e.Str)))
-	s := e.Str // a view of b: reads see the writes before them
+	b := e.writableStr(max(int(highest>>3+1), len(e.Str())))
+	s := e.Str() // a view of b: reads see the writes before them
 	out := make([]resp.Reply, len(ops))
 	changes := 0
 	for i, op := range ops {

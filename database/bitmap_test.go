@@ -414,7 +414,7 @@ func TestBitmapModel(t *testing.T) {
 	for _, k := range keys {
 		e := strEntity(srv, k)
 		_, inModel := m[k]
-		if (e != nil) != inModel || (e != nil && e.Str != m.bytes(k)) {
+		if (e != nil) != inModel || (e != nil && e.Str() != m.bytes(k)) {
 			t.Fatalf("seed %d: key %s differs from the model", seed, k)
 		}
 	}

@@ -107,7 +107,7 @@ func lookupKind[T any](db *DB, key []byte, kind Kind, read bool) (T, resp.Reply)
 	if e.Kind != kind {
 		return zero, reply.WrongType
 	}
-	return e.Obj.(T), nil
+	return e.Obj().(T), nil
 }
 
 // expireKey removes an expired key and reports it as Redis does.
@@ -168,13 +168,16 @@ func (db *DB) putString(key []byte, val string, keepTTL bool) {
 			delete(s.TTL, string(key))
 			old.HasTTL = false
 		}
-		old.Str, old.Obj, old.Kind, old.Enc = val, nil, KindString, EncAuto
+		old.SetStr(val)
+		old.Kind, old.Enc = KindString, EncAuto
 		if !lfuMode.Load() {
 			old.LRU = lruClock()
 		}
 		return
 	}
-	s.Data[string(key)] = &Entity{Str: val, LRU: newAccessClock()}
+	e := newStr(val, EncAuto)
+	e.LRU = newAccessClock()
+	s.Data[string(key)] = e
 	db.notify(config.NotifyNew, "new", key)
 }
 

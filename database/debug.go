@@ -165,7 +165,7 @@ func debugObject(db *DB, key []byte) resp.Reply {
 	b = strconv.AppendInt(b, idleSeconds(e), 10)
 	if enc == "quicklist" {
 		count := 0
-		if l, ok := e.Obj.(interface{ Len() int }); ok {
+		if l, ok := e.Obj().(interface{ Len() int }); ok {
 			count = l.Len()
 		}
 		b = append(b, " ql_nodes:1 ql_avg_node:"...)
@@ -180,10 +180,10 @@ func debugObject(db *DB, key []byte) resp.Reply {
 // integers (0..9999, unless an LRU/LFU maxmemory policy is in force) read
 // as OBJ_SHARED_REFCOUNT, everything else 1.
 func refCount(e *Entity) int64 {
-	if e.Kind != KindString || e.Obj != nil || e.Enc != EncAuto || len(e.Str) > 4 {
+	if e.Kind != KindString || e.inPlace() || e.Enc != EncAuto || len(e.Str()) > 4 {
 		return 1
 	}
-	v, ok := utils.ParseIntString(e.Str)
+	v, ok := utils.ParseIntString(e.Str())
 	if !ok || v < 0 || v >= sharedIntegers {
 		return 1
 	}
@@ -215,7 +215,7 @@ func serializedLength(e *Entity) int64 {
 	if e.Kind != KindString {
 		return valueUsage(e, 0) / 2
 	}
-	s := e.Str
+	s := e.Str()
 	if len(s) <= 11 {
 		if v, ok := utils.ParseIntString(s); ok && strconv.FormatInt(v, 10) == s {
 			switch {
@@ -353,7 +353,8 @@ func debugPopulate(db *DB, args [][]byte) resp.Reply {
 			}
 			e := &ents[0]
 			ents = ents[1:]
-			e.Str, e.LRU = val, lru
+			e.SetStr(val)
+			e.LRU = lru
 			s.Data[key] = e
 			db.signalModified(kb)
 			if added != nil {

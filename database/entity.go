@@ -1,8 +1,14 @@
 package database
 
 import (
+	"math"
 	"strings"
 	"unsafe"
+
+	"goredis/datastruct/hash"
+	"goredis/datastruct/list"
+	"goredis/datastruct/set"
+	"goredis/datastruct/sortedset"
 )
 
 // Kind is the type of a value as TYPE reports it.
@@ -21,12 +27,21 @@ var kindNames = [...]string{"string", "list", "hash", "set", "zset", "stream"}
 
 func (k Kind) String() string { return kindNames[k] }
 
-// Entity is one value in the keyspace. Strings keep their bytes in Str
-// (one allocation, never boxed twice); other kinds hold their structure in
-// Obj.
+// Entity is one value in the keyspace, 24 bytes: a million keys cost 24
+// MB here, so the value is one pointer and a length rather than a string
+// and an interface (48 bytes). Strings keep their bytes behind p (one
+// allocation, never boxed twice); other kinds point p at their structure,
+// and obj says which. Str, Obj, SetStr and SetObj read and write them.
 type Entity struct {
-	Str  string
-	Obj  any
+	p unsafe.Pointer
+	// n is the length of a string held in p (objNone).
+	n uint32
+	// LRU is the access clock: seconds of the LRU clock, or under an LFU
+	// maxmemory-policy Redis's minutes<<8 | counter (see evict.go).
+	LRU uint32
+	// Size is what the key was last counted at by the memory accounting
+	// (evict.go).
+	Size uint32
 	Kind Kind
 	// Enc is the string encoding Redis would report when it is not the
 	// one the value's text implies.
@@ -34,13 +49,123 @@ type Entity struct {
 	// HasTTL mirrors presence in the shard's TTL map, so reads of keys
 	// without expiry never look there.
 	HasTTL bool
-	// LRU is the access clock: seconds of the LRU clock, or under an LFU
-	// maxmemory-policy Redis's minutes<<8 | counter (see evict.go).
-	LRU uint32
-	// Size is what the key was last counted at by the memory accounting
-	// (evict.go); it fits the entity's padding.
-	Size uint32
+	obj    objTag
 }
+
+// objTag is what p points at.
+type objTag uint8
+
+const (
+	objNone   objTag = iota // string bytes (n of them), or nothing
+	objBigStr               // a *string: a value of 4 GiB or more
+	objStrBuf               // a *strBuf: a string changed in place
+	objList                 // *list.List
+	objHash                 // *hash.Hash
+	objSet                  // *set.Set
+	objZSet                 // *sortedset.SortedSet
+	objAny                  // a *any holding any other value
+)
+
+// newStr returns a string entity holding s.
+func newStr(s string, enc StrEnc) *Entity {
+	e := &Entity{Kind: KindString, Enc: enc}
+	e.SetStr(s)
+	return e
+}
+
+// newObj returns an entity of kind k holding o.
+func newObj(k Kind, o any) *Entity {
+	e := &Entity{Kind: k}
+	e.SetObj(o)
+	return e
+}
+
+// Str is the entity's string value ("" for other kinds).
+func (e *Entity) Str() string {
+	if e.obj == objNone {
+		return unsafe.String((*byte)(e.p), int(e.n))
+	}
+	return e.strOther()
+}
+
+func (e *Entity) strOther() string {
+	switch e.obj {
+	case objStrBuf:
+		b := (*strBuf)(e.p).b
+		return unsafe.String(unsafe.SliceData(b), len(b))
+	case objBigStr:
+		return *(*string)(e.p)
+	}
+	return ""
+}
+
+// SetStr makes s the entity's value, dropping any structure it held.
+func (e *Entity) SetStr(s string) {
+	switch {
+	case len(s) == 0:
+		e.p, e.n, e.obj = nil, 0, objNone
+	case uint64(len(s)) <= math.MaxUint32:
+		e.p, e.n, e.obj = unsafe.Pointer(unsafe.StringData(s)), uint32(len(s)), objNone
+	default:
+		e.p, e.n, e.obj = boxStr(s), 0, objBigStr
+	}
+}
+
+// boxStr puts s in an allocation of its own (a function apart, so SetStr's
+// argument does not escape on every call).
+func boxStr(s string) unsafe.Pointer {
+	b := new(string)
+	*b = s
+	return unsafe.Pointer(b)
+}
+
+// Obj is the structure the entity holds: a *list.List, *hash.Hash,
+// *set.Set or *sortedset.SortedSet, a *strBuf behind a string changed in
+// place, or nil for a string set whole.
+func (e *Entity) Obj() any {
+	switch e.obj {
+	case objStrBuf:
+		return (*strBuf)(e.p)
+	case objList:
+		return (*list.List)(e.p)
+	case objHash:
+		return (*hash.Hash)(e.p)
+	case objSet:
+		return (*set.Set)(e.p)
+	case objZSet:
+		return (*sortedset.SortedSet)(e.p)
+	case objAny:
+		return *(*any)(e.p)
+	}
+	return nil
+}
+
+// SetObj makes o the entity's structure (nil: an empty string).
+func (e *Entity) SetObj(o any) {
+	e.n = 0
+	switch v := o.(type) {
+	case nil:
+		e.p, e.obj = nil, objNone
+	case *strBuf:
+		e.p, e.obj = unsafe.Pointer(v), objStrBuf
+	case *list.List:
+		e.p, e.obj = unsafe.Pointer(v), objList
+	case *hash.Hash:
+		e.p, e.obj = unsafe.Pointer(v), objHash
+	case *set.Set:
+		e.p, e.obj = unsafe.Pointer(v), objSet
+	case *sortedset.SortedSet:
+		e.p, e.obj = unsafe.Pointer(v), objZSet
+	default:
+		box := new(any)
+		*box = o
+		e.p, e.obj = unsafe.Pointer(box), objAny
+	}
+}
+
+// inPlace reports whether the string value lives in a strBuf (changed in
+// place, so views of it must be copied before the key's lock goes).
+func (e *Entity) inPlace() bool { return e.obj == objStrBuf }
 
 // StrEnc is how a string value came to be, which decides the encoding
 // OBJECT ENCODING reports.
@@ -72,12 +197,15 @@ type strBuf struct{ b []byte }
 // The first call on a value set whole copies it once; the array grows as
 // Redis's sds does (doubling up to 1 MB, then by 1 MB).
 func (e *Entity) writableStr(n int) []byte {
-	sb, _ := e.Obj.(*strBuf)
-	if sb == nil {
-		b := make([]byte, len(e.Str), strCap(max(n, len(e.Str))))
-		copy(b, e.Str)
+	var sb *strBuf
+	if e.obj == objStrBuf {
+		sb = (*strBuf)(e.p)
+	} else {
+		old := e.Str()
+		b := make([]byte, len(old), strCap(max(n, len(old))))
+		copy(b, old)
 		sb = &strBuf{b: b}
-		e.Obj = sb
+		e.SetObj(sb)
 	}
 	if n > len(sb.b) {
 		if n > cap(sb.b) {
@@ -89,7 +217,6 @@ func (e *Entity) writableStr(n int) []byte {
 		sb.b = sb.b[:n]
 		clear(sb.b[old:])
 	}
-	e.Str = unsafe.String(unsafe.SliceData(sb.b), len(sb.b))
 	e.Enc = EncRaw
 	return sb.b
 }
@@ -106,8 +233,8 @@ func strCap(n int) int {
 // a value changed in place is copied, since a later change would show
 // through; a value set whole is returned as is.
 func (e *Entity) readStr() string {
-	if e.Obj != nil {
-		return strings.Clone(e.Str)
+	if e.inPlace() {
+		return strings.Clone(e.Str())
 	}
-	return e.Str
+	return e.Str()
 }

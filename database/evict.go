@@ -51,16 +51,16 @@ const keyOverhead = 96
 func entitySize(key string, e *Entity) int64 {
 	n := int64(keyOverhead + len(key))
 	if e.Kind == KindString {
-		if sb, ok := e.Obj.(*strBuf); ok {
+		if sb, ok := e.Obj().(*strBuf); ok {
 			return n + int64(cap(sb.b))
 		}
-		return n + int64(len(e.Str))
+		return n + int64(len(e.Str()))
 	}
 	sample, count := 0, 0
 	add := func(s string) bool { sample += len(s); count++; return count < 4 }
 	var length int
 	var per int64
-	switch o := e.Obj.(type) {
+	switch o := e.Obj().(type) {
 	case *list.List:
 		length, per = o.Len(), 24
 		o.Range(0, 3, func(_ int, s string) bool { return add(s) })

@@ -586,7 +586,7 @@ func geoSearchGeneric(db *DB, args [][]byte, srcIdx int, flags int) resp.Reply {
 		maxLen = max(maxLen, len(p.member))
 	}
 	zsetShrink(dst, maxLen)
-	db.put(storeKey, &Entity{Kind: KindZSet, Obj: dst}, false)
+	db.put(storeKey, newObj(KindZSet, dst), false)
 	db.signalModified(storeKey)
 	if search {
 		db.notify(config.NotifyZset, "geosearchstore", storeKey)

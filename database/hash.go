@@ -99,7 +99,7 @@ func (db *DB) hashWriteOrCreate(key []byte) (*hash.Hash, resp.Reply) {
 		return h, errReply
 	}
 	h = hash.New()
-	db.put(key, &Entity{Kind: KindHash, Obj: h}, false)
+	db.put(key, newObj(KindHash, h), false)
 	return h, nil
 }
 

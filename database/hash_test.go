@@ -267,7 +267,7 @@ func TestHashCommandsAgainstModel(t *testing.T) {
 			}
 			continue
 		}
-		if h := e.Obj.(*hash.Hash); h.IsSmall() && op%50 == 0 {
+		if h := e.Obj().(*hash.Hash); h.IsSmall() && op%50 == 0 {
 			keys := hashDo(srv, c, "HKEYS", "k").(reply.Strings)
 			if !slices.Equal([]string(keys), order) {
 				t.Fatalf("seed %d: listpack HKEYS %q, want insertion order %q", seed, keys, order)

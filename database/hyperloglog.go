@@ -52,7 +52,7 @@ func hllCheck(e *Entity) resp.Reply {
 	if e.Kind != KindString {
 		return reply.WrongType
 	}
-	if !hll.Valid(e.Str) {
+	if !hll.Valid(e.Str()) {
 		return errHLLWrongType
 	}
 	return nil
@@ -80,10 +80,11 @@ func hllCopy(s string) []byte {
 func (db *DB) hllStore(key []byte, e *Entity, b []byte) {
 	s := unsafe.String(unsafe.SliceData(b), len(b))
 	if e == nil {
-		db.put(key, &Entity{Str: s, Kind: KindString, Enc: EncRaw}, false)
+		db.put(key, newStr(s, EncRaw), false)
 		return
 	}
-	e.Str, e.Obj, e.Enc = s, nil, EncRaw
+	e.SetStr(s)
+	e.Enc = EncRaw
 	e.touch()
 }
 
@@ -103,11 +104,11 @@ func execPFAdd(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		// Redis unshares the value (it becomes raw) even when nothing
 		// changes.
 		e.Enc = EncRaw
-		if len(args) == 2 || e.Str[4] == hll.Dense && !hll.DenseWouldChange(hllView(e.Str), args[2:]) {
+		if len(args) == 2 || e.Str()[4] == hll.Dense && !hll.DenseWouldChange(hllView(e.Str()), args[2:]) {
 			// Nothing changes: no copy of the 12 KB.
 			return reply.Int(0)
 		}
-		b = hllCopy(e.Str)
+		b = hllCopy(e.Str())
 	}
 	maxSparse := hllSparseMax()
 	for _, ele := range args[2:] {
@@ -119,7 +120,7 @@ func execPFAdd(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		case -1:
 			// Redis changes the value in place: what was added before the
 			// corrupt part stays, unpropagated.
-			if e.Str != string(b) {
+			if e.Str() != string(b) {
 				db.hllStore(key, e, b)
 			}
 			return errHLLInvalid
@@ -149,7 +150,7 @@ func execPFCount(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 			if errReply := hllCheck(e); errReply != nil {
 				return errReply
 			}
-			if !hll.Merge(&max, hllView(e.Str)) {
+			if !hll.Merge(&max, hllView(e.Str())) {
 				return errHLLInvalid
 			}
 		}
@@ -164,16 +165,16 @@ func execPFCount(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		return errReply
 	}
 	e.Enc = EncRaw
-	if card, ok := hll.CachedCard(hllView(e.Str)); ok {
+	if card, ok := hll.CachedCard(hllView(e.Str())); ok {
 		return reply.Int(int64(card))
 	}
-	card, ok := hll.Count(hllView(e.Str))
+	card, ok := hll.Count(hllView(e.Str()))
 	if !ok {
 		return errHLLInvalid
 	}
 	// Caching the result changes the string: Redis counts it as a write
 	// and propagates the PFCOUNT.
-	b := hllCopy(e.Str)
+	b := hllCopy(e.Str())
 	hll.SetCachedCard(b, card)
 	db.hllStore(key, e, b)
 	db.signalModified(key)
@@ -194,10 +195,10 @@ func execPFMerge(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		if errReply := hllCheck(e); errReply != nil {
 			return errReply
 		}
-		if e.Str[4] == hll.Dense {
+		if e.Str()[4] == hll.Dense {
 			useDense = true
 		}
-		if !hll.Merge(&max, hllView(e.Str)) {
+		if !hll.Merge(&max, hllView(e.Str())) {
 			return errHLLInvalid
 		}
 	}
@@ -207,7 +208,7 @@ func execPFMerge(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if e == nil {
 		b = hll.New()
 	} else {
-		b = hllCopy(e.Str)
+		b = hllCopy(e.Str())
 	}
 	if useDense {
 		// Cannot fail: the destination was merged above.
@@ -239,7 +240,7 @@ func execPFDebug(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		return errReply
 	}
 	e.Enc = EncRaw
-	sparse := e.Str[4] == hll.Sparse
+	sparse := e.Str()[4] == hll.Sparse
 	switch sub := args[1]; {
 	case isOpt(sub, "GETREG"):
 		if sparse {
@@ -247,7 +248,7 @@ func execPFDebug(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 				return errReply
 			}
 		}
-		regs, _ := hll.Registers(hllView(e.Str))
+		regs, _ := hll.Registers(hllView(e.Str()))
 		out := make([]resp.Reply, len(regs))
 		for i, v := range regs {
 			out[i] = reply.Int(v)
@@ -257,7 +258,7 @@ func execPFDebug(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		if !sparse {
 			return errHLLNotSparse
 		}
-		return reply.BulkStr(hll.Decode(hllView(e.Str)))
+		return reply.BulkStr(hll.Decode(hllView(e.Str())))
 	case isOpt(sub, "ENCODING"):
 		if sparse {
 			return hllSparseStatus
@@ -279,7 +280,7 @@ func execPFDebug(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 // hllToDense converts the sparse sketch in e to dense for PFDEBUG, which
 // Redis propagates (without signalling the key as modified).
 func (db *DB) hllToDense(key []byte, e *Entity, args [][]byte) resp.Reply {
-	b, ok := hll.ToDense(hllView(e.Str))
+	b, ok := hll.ToDense(hllView(e.Str()))
 	if !ok {
 		return errHLLInvalid
 	}

@@ -198,10 +198,10 @@ func TestHLLModel(t *testing.T) {
 		}
 		for k, m := range model {
 			e := strEntity(srv, k)
-			if e == nil || e.Kind != KindString || !hll.Valid(e.Str) {
+			if e == nil || e.Kind != KindString || !hll.Valid(e.Str()) {
 				t.Fatalf("step %d: key %s is not a sketch", step, k)
 			}
-			regs, ok := hll.Registers([]byte(e.Str))
+			regs, ok := hll.Registers([]byte(e.Str()))
 			if !ok {
 				t.Fatalf("step %d: key %s corrupt", step, k)
 			}
@@ -271,7 +271,7 @@ func TestHLLWrites(t *testing.T) {
 func TestHLLCopyOnWrite(t *testing.T) {
 	srv, c := strServer(t)
 	strDo(srv, c, "PFADD", "h", "a")
-	old := strEntity(srv, "h").Str
+	old := strEntity(srv, "h").Str()
 	keep := string([]byte(old))
 	strDo(srv, c, "PFADD", "h", "b", "c", "d")
 	strDo(srv, c, "PFCOUNT", "h")
@@ -280,7 +280,7 @@ func TestHLLCopyOnWrite(t *testing.T) {
 	if old != keep {
 		t.Fatal("a stored sketch was changed in place")
 	}
-	if strEntity(srv, "h").Str == old {
+	if strEntity(srv, "h").Str() == old {
 		t.Fatal("sketch not updated")
 	}
 }

@@ -333,13 +333,13 @@ func execCopy(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	}
 	ne := &Entity{Kind: e.Kind, Enc: e.Enc}
 	if e.Kind == KindString {
-		ne.Str = e.readStr()
+		ne.SetStr(e.readStr())
 	} else {
-		cp, ok := e.Obj.(copier)
+		cp, ok := e.Obj().(copier)
 		if !ok {
 			return reply.Err("COPY is not supported for keys of type " + e.Kind.String())
 		}
-		ne.Obj = cp.Copy()
+		ne.SetObj(cp.Copy())
 	}
 	at := db.ttl(src)
 	dst.remove(newKey)
@@ -688,12 +688,12 @@ func stringEncoding(e *Entity) string {
 	if e.Enc == EncRaw {
 		return "raw"
 	}
-	if len(e.Str) <= 20 && e.Enc == EncAuto {
-		if _, ok := utils.ParseIntString(e.Str); ok {
+	if len(e.Str()) <= 20 && e.Enc == EncAuto {
+		if _, ok := utils.ParseIntString(e.Str()); ok {
 			return "int"
 		}
 	}
-	if len(e.Str) <= 44 {
+	if len(e.Str()) <= 44 {
 		return "embstr"
 	}
 	return "raw"
@@ -703,7 +703,7 @@ func objectEncoding(e *Entity) string {
 	if e.Kind == KindString {
 		return stringEncoding(e)
 	}
-	if enc, ok := e.Obj.(encoder); ok {
+	if enc, ok := e.Obj().(encoder); ok {
 		return enc.Encoding()
 	}
 	return "unknown"

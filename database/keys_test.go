@@ -255,7 +255,7 @@ func TestStringEncoding(t *testing.T) {
 		if tc.raw {
 			enc = EncRaw
 		}
-		if got := stringEncoding(&Entity{Str: tc.val, Enc: enc}); got != tc.want {
+		if got := stringEncoding(newStr(tc.val, enc)); got != tc.want {
 			t.Errorf("stringEncoding(%q, raw=%v) = %s, want %s", tc.val, tc.raw, got, tc.want)
 		}
 	}
@@ -274,19 +274,19 @@ func TestCopyDeepCopies(t *testing.T) {
 	c := connection.NewFake()
 	db := srv.dbs[0]
 	orig := &fakeObj{items: []string{"a", "b"}}
-	db.put([]byte("src"), &Entity{Kind: KindList, Obj: orig}, false)
+	db.put([]byte("src"), newObj(KindList, orig), false)
 	keysExpect(t, srv, c, ":1\r\n", "COPY", "src", "dst")
 	keysExpect(t, srv, c, ":1\r\n", "COPY", "src", "dst", "DB", "3")
 	keysExpect(t, srv, c, "+list\r\n", "TYPE", "dst")
 	keysExpect(t, srv, c, "$8\r\nlistpack\r\n", "OBJECT", "ENCODING", "dst")
 	orig.items[0] = "changed"
 	for _, d := range []*DB{srv.dbs[0], srv.dbs[3]} {
-		cp := d.data.Shard(d.data.ShardFor([]byte("dst"))).Data["dst"].Obj.(*fakeObj)
+		cp := d.data.Shard(d.data.ShardFor([]byte("dst"))).Data["dst"].Obj().(*fakeObj)
 		if cp == orig || cp.items[0] != "a" {
 			t.Fatalf("db %d: copy shares the original: %v", d.index, cp.items)
 		}
 	}
-	db.put([]byte("nc"), &Entity{Kind: KindHash, Obj: noCopyObj{}}, false)
+	db.put([]byte("nc"), newObj(KindHash, noCopyObj{}), false)
 	if got := keysDo(srv, c, "COPY", "nc", "nc2"); !strings.HasPrefix(got, "-ERR") {
 		t.Fatalf("COPY of a value without Copy: %q", got)
 	}
@@ -300,7 +300,7 @@ func TestTypeOfKinds(t *testing.T) {
 	for k := KindString; k <= KindStream; k++ {
 		e := &Entity{Kind: k}
 		if k != KindString {
-			e.Obj = &fakeObj{}
+			e.SetObj(&fakeObj{})
 		}
 		db.put([]byte("k"+strconv.Itoa(int(k))), e, false)
 		keysExpect(t, srv, c, "+"+k.String()+"\r\n", "TYPE", "k"+strconv.Itoa(int(k)))

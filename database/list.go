@@ -58,7 +58,7 @@ func (db *DB) listGet(key []byte, read bool) (*list.List, resp.Reply) {
 // listCreate stores a new empty list at key and returns it.
 func (db *DB) listCreate(key []byte) *list.List {
 	l := list.New()
-	db.put(key, &Entity{Kind: KindList, Obj: l}, false)
+	db.put(key, newObj(KindList, l), false)
 	return l
 }
 

@@ -82,15 +82,15 @@ func valueUsage(e *Entity, samples int64) int64 {
 		case "int":
 			return robjSize
 		case "embstr":
-			return mallocSize(robjSize + 3 + int64(len(e.Str)) + 1)
+			return mallocSize(robjSize + 3 + int64(len(e.Str())) + 1)
 		}
-		return robjSize + mallocSize(sdsHeader(len(e.Str))+int64(len(e.Str))+1)
+		return robjSize + mallocSize(sdsHeader(len(e.Str()))+int64(len(e.Str()))+1)
 	}
-	if m, ok := e.Obj.(memoryUser); ok {
+	if m, ok := e.Obj().(memoryUser); ok {
 		return robjSize + m.MemoryUsage(samples)
 	}
 	n := int64(0)
-	if l, ok := e.Obj.(interface{ Len() int }); ok {
+	if l, ok := e.Obj().(interface{ Len() int }); ok {
 		n = int64(l.Len())
 	}
 	// Per element: Redis's listpack/hashtable entry sizes, roughly.

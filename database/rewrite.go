@@ -84,26 +84,26 @@ func rewriteEntity(key []byte, e *Entity, at int64, emit func(args [][]byte)) {
 	}
 	switch e.Kind {
 	case KindString:
-		emit([][]byte{wordSet, key, []byte(e.Str)})
+		emit([][]byte{wordSet, key, []byte(e.Str())})
 	case KindList:
 		batch(wordRPush, func(flush func(items ...[]byte)) {
-			l := e.Obj.(*list.List)
+			l := e.Obj().(*list.List)
 			l.Range(0, l.Len()-1, func(_ int, v string) bool { flush([]byte(v)); return true })
 		})
 	case KindSet:
 		batch(wordSAdd, func(flush func(items ...[]byte)) {
-			e.Obj.(*set.Set).ForEach(func(m string) bool { flush([]byte(m)); return true })
+			e.Obj().(*set.Set).ForEach(func(m string) bool { flush([]byte(m)); return true })
 		})
 	case KindZSet:
 		batch(wordZAdd, func(flush func(items ...[]byte)) {
-			e.Obj.(*sortedset.SortedSet).Walk(0, false, func(el sortedset.Element) bool {
+			e.Obj().(*sortedset.SortedSet).Walk(0, false, func(el sortedset.Element) bool {
 				flush(reply.AppendFloat17(nil, el.Score), []byte(el.Member))
 				return true
 			})
 		})
 	case KindHash:
 		batch(wordHMSet, func(flush func(items ...[]byte)) {
-			e.Obj.(*hash.Hash).ForEach(func(f, v string) bool { flush([]byte(f), []byte(v)); return true })
+			e.Obj().(*hash.Hash).ForEach(func(f, v string) bool { flush([]byte(f), []byte(v)); return true })
 		})
 	}
 	if at != -1 {

@@ -94,7 +94,7 @@ func (db *DB) setGet(key []byte, read bool) (*set.Set, resp.Reply) {
 
 // setStore puts s at key, replacing any value and TTL.
 func (db *DB) setStore(key []byte, s *set.Set) {
-	db.put(key, &Entity{Kind: KindSet, Obj: s}, false)
+	db.put(key, newObj(KindSet, s), false)
 }
 
 func execSAdd(db *DB, c resp.Connection, args [][]byte) resp.Reply {

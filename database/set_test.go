@@ -142,7 +142,7 @@ func TestSetPopCounts(t *testing.T) {
 		setDo(srv, c, "DEL", key)
 		members := append([]string{tc.first}, setNumbered("", tc.n)[1:]...)
 		setFill(srv, c, key, members...)
-		before := strEntity(srv, key).Obj.(*set.Set).Encoding()
+		before := strEntity(srv, key).Obj().(*set.Set).Encoding()
 		got := setItems(t, setDo(srv, c, "SPOP", key, strconv.Itoa(tc.count)))
 		if len(got) != tc.count {
 			t.Fatalf("SPOP %d of %d: %d", tc.count, tc.n, len(got))
@@ -164,7 +164,7 @@ func TestSetPopCounts(t *testing.T) {
 				want = "hashtable"
 			}
 		}
-		if enc := strEntity(srv, key).Obj.(*set.Set).Encoding(); enc != want {
+		if enc := strEntity(srv, key).Obj().(*set.Set).Encoding(); enc != want {
 			t.Fatalf("%v: encoding %s, want %s (left %q)", tc, enc, want, left)
 		}
 	}
@@ -339,7 +339,7 @@ func TestSetModel(t *testing.T) {
 			}
 			if exists {
 				e := strEntity(srv, key)
-				s := e.Obj.(*set.Set)
+				s := e.Obj().(*set.Set)
 				allInts := true
 				for _, x := range want {
 					allInts = allInts && set.IsInt(x)

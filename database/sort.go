@@ -219,7 +219,7 @@ func sortLookup(db *DB, pattern []byte, elem string) (string, bool) {
 		if e.Kind != KindHash {
 			return "", false
 		}
-		return e.Obj.(*hash.Hash).Get(field)
+		return e.Obj().(*hash.Hash).Get(field)
 	}
 	if e.Kind != KindString {
 		return "", false
@@ -271,7 +271,7 @@ func sortGeneric(db *DB, args [][]byte, readonly bool) resp.Reply {
 	}
 	n := 0
 	if e != nil {
-		n = e.Obj.(interface{ Len() int }).Len()
+		n = e.Obj().(interface{ Len() int }).Len()
 	}
 	start, end := sortRange(o.limitStart, o.limitCount, n)
 
@@ -279,7 +279,7 @@ func sortGeneric(db *DB, args [][]byte, readonly bool) resp.Reply {
 	switch {
 	case e == nil:
 	case e.Kind == KindList && o.dontSort:
-		l := e.Obj.(*list.List)
+		l := e.Obj().(*list.List)
 		for i := start; i <= end; i++ {
 			p := i
 			if o.desc {
@@ -290,17 +290,17 @@ func sortGeneric(db *DB, args [][]byte, readonly bool) resp.Reply {
 		end -= start
 		start = 0
 	case e.Kind == KindList:
-		e.Obj.(*list.List).Range(0, n-1, func(_ int, s string) bool {
+		e.Obj().(*list.List).Range(0, n-1, func(_ int, s string) bool {
 			items = append(items, sortItem{elem: s})
 			return true
 		})
 	case e.Kind == KindSet:
-		e.Obj.(*set.Set).ForEach(func(m string) bool {
+		e.Obj().(*set.Set).ForEach(func(m string) bool {
 			items = append(items, sortItem{elem: m})
 			return true
 		})
 	case o.dontSort: // sorted set, kept in its order
-		z := e.Obj.(*sortedset.SortedSet)
+		z := e.Obj().(*sortedset.SortedSet)
 		if end >= start {
 			from := start
 			if o.desc {
@@ -316,7 +316,7 @@ func sortGeneric(db *DB, args [][]byte, readonly bool) resp.Reply {
 		end -= start
 		start = 0
 	default:
-		e.Obj.(*sortedset.SortedSet).Walk(0, false, func(el sortedset.Element) bool {
+		e.Obj().(*sortedset.SortedSet).Walk(0, false, func(el sortedset.Element) bool {
 			items = append(items, sortItem{elem: el.Member})
 			return true
 		})
@@ -396,7 +396,7 @@ func sortGeneric(db *DB, args [][]byte, readonly bool) resp.Reply {
 		}
 	}
 	if l.Len() > 0 {
-		db.put(o.store, &Entity{Kind: KindList, Obj: l}, false)
+		db.put(o.store, newObj(KindList, l), false)
 		db.signalKeyReady(o.store)
 		db.signalModified(o.store)
 		db.notify(config.NotifyList, "sortstore", o.store)

@@ -173,7 +173,7 @@ func (db *DB) zsetStore(dst []byte, z *sortedset.SortedSet, args [][]byte, event
 		}
 		return reply.Int(0)
 	}
-	db.put(dst, &Entity{Kind: KindZSet, Obj: z}, false)
+	db.put(dst, newObj(KindZSet, z), false)
 	db.signalModified(dst)
 	db.notify(config.NotifyZset, event, dst)
 	db.signalKeyReady(dst)
@@ -346,7 +346,7 @@ done:
 			goto reply
 		}
 		z = zsetNew(args[i+1])
-		db.put(key, &Entity{Kind: KindZSet, Obj: z}, false)
+		db.put(key, newObj(KindZSet, z), false)
 	}
 	for j, score := range scores {
 		member := args[i+2*j+1]
@@ -1215,15 +1215,15 @@ func zsetOpGeneric(db *DB, c resp.Connection, args [][]byte, dst []byte, numIdx 
 		}
 		switch e.Kind {
 		case KindZSet:
-			src[i].z = e.Obj.(*sortedset.SortedSet)
-			src[i].id = e.Obj
+			src[i].z = e.Obj().(*sortedset.SortedSet)
+			src[i].id = e.Obj()
 		case KindSet:
-			m, ok := zsetSetMembers(e.Obj)
+			m, ok := zsetSetMembers(e.Obj())
 			if !ok {
 				return reply.WrongType
 			}
 			src[i].members, src[i].isSet, src[i].id = m, true, e
-			if cs, ok := e.Obj.(interface{ Contains(string) bool }); ok {
+			if cs, ok := e.Obj().(interface{ Contains(string) bool }); ok {
 				src[i].contains = cs.Contains
 			}
 		default:

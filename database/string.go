@@ -460,13 +460,13 @@ func execAppend(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		db.putString(key, string(add), false)
 		n = len(add)
 	} else {
-		if !checkStringLength(int64(len(e.Str)), int64(len(add))) {
+		if !checkStringLength(int64(len(e.Str())), int64(len(add))) {
 			return reply.StringTooLarge
 		}
-		old := len(e.Str)
+		old := len(e.Str())
 		copy(e.writableStr(old + len(add))[old:], add)
 		e.touch()
-		n = len(e.Str)
+		n = len(e.Str())
 	}
 	db.signalModified(key)
 	db.notify(config.NotifyString, "append", key)
@@ -482,7 +482,7 @@ func execStrlen(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if e == nil {
 		return reply.Int(0)
 	}
-	return reply.Int(len(e.Str))
+	return reply.Int(len(e.Str()))
 }
 
 func execGetRange(db *DB, c resp.Connection, args [][]byte) resp.Reply {
@@ -501,12 +501,12 @@ func execGetRange(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if e == nil {
 		return emptyBulk
 	}
-	from, to, ok := rangeOf(start, end, int64(len(e.Str)))
+	from, to, ok := rangeOf(start, end, int64(len(e.Str())))
 	if !ok {
 		return emptyBulk
 	}
-	v := e.Str[from:to]
-	if e.Obj != nil {
+	v := e.Str()[from:to]
+	if e.inPlace() {
 		v = strings.Clone(v) // changed in place later: copy
 	}
 	return reply.BulkStr(v)
@@ -556,18 +556,18 @@ func execSetRange(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		if e == nil {
 			return reply.Int(0)
 		}
-		return reply.Int(len(e.Str))
+		return reply.Int(len(e.Str()))
 	}
 	if !checkStringLength(offset, int64(len(val))) {
 		return reply.StringTooLarge
 	}
 	end := int(offset) + len(val)
 	e = db.stringForUpdate(key, e)
-	copy(e.writableStr(max(end, len(e.Str)))[offset:], val)
+	copy(e.writableStr(max(end, len(e.Str())))[offset:], val)
 	db.signalModified(key)
 	db.notify(config.NotifyString, "setrange", key)
 	db.propagate(args)
-	return reply.Int(len(e.Str))
+	return reply.Int(len(e.Str()))
 }
 
 func execIncr(db *DB, c resp.Connection, args [][]byte) resp.Reply {
@@ -607,7 +607,7 @@ func (db *DB) incrBy(args [][]byte, delta int64) resp.Reply {
 	var v int64
 	if e != nil {
 		var ok bool
-		if v, ok = utils.ParseIntString(e.Str); !ok {
+		if v, ok = utils.ParseIntString(e.Str()); !ok {
 			return reply.NotInteger
 		}
 	}
@@ -620,7 +620,8 @@ func (db *DB) incrBy(args [][]byte, delta int64) resp.Reply {
 	if e == nil {
 		db.putString(key, s, false)
 	} else {
-		e.Str, e.Obj, e.Enc = s, nil, EncAuto
+		e.SetStr(s)
+		e.Enc = EncAuto
 		e.touch()
 	}
 	db.signalModified(key)
@@ -637,16 +638,17 @@ func execIncrByFloat(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	}
 	var cur string
 	if e != nil {
-		cur = e.Str
+		cur = e.Str()
 	}
 	s, errReply := incrLongDouble(cur, e != nil, args[2])
 	if errReply != nil {
 		return errReply
 	}
 	if e == nil {
-		db.put(key, &Entity{Str: s, Kind: KindString, Enc: EncNoInt}, false)
+		db.put(key, newStr(s, EncNoInt), false)
 	} else {
-		e.Str, e.Obj, e.Enc = s, nil, EncNoInt
+		e.SetStr(s)
+		e.Enc = EncNoInt
 		e.touch()
 	}
 	db.signalModified(key)
@@ -692,10 +694,10 @@ func execLCS(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	}
 	var a, b string
 	if ea != nil {
-		a = ea.Str
+		a = ea.Str()
 	}
 	if eb != nil {
-		b = eb.Str
+		b = eb.Str()
 	}
 	var getLen, getIdx, withLen bool
 	var minLen int64

@@ -386,8 +386,8 @@ func TestStringEncodingState(t *testing.T) {
 			t.Fatalf("after %q: entity %+v, want a string with Enc %v", s.cmd, e, s.enc)
 		}
 		// A value changed in place owns its bytes; one set whole owns none.
-		if sb, ok := e.Obj.(*strBuf); e.Obj != nil && (!ok || string(sb.b) != e.Str) {
-			t.Fatalf("after %q: Obj %T does not hold the value's bytes", s.cmd, e.Obj)
+		if sb, ok := e.Obj().(*strBuf); e.Obj() != nil && (!ok || string(sb.b) != e.Str()) {
+			t.Fatalf("after %q: Obj %T does not hold the value's bytes", s.cmd, e.Obj())
 		}
 	}
 }
