@@ -269,6 +269,9 @@ func (s *Server) invoke(db *DB, c resp.Connection, cmd *Command, args [][]byte, 
 	defer func() {
 		if p := recover(); p != nil {
 			logger.Warningf("Panic while running '%s' for client id=%d: %v\n%s", cmd.Name, c.ID(), p, debug.Stack())
+			if panicked != nil {
+				panicked(cmd.Name, p)
+			}
 			r = errInternal
 		}
 	}()
@@ -323,6 +326,11 @@ func invokeShards(db *DB, c resp.Connection, cmd *Command, args [][]byte, idx []
 	defer db.data.UnlockShards(idx)
 	return cmd.Fn(db, c, args)
 }
+
+// panicked, when set (by tests, before any server runs), is told of every
+// panic invoke recovers, so a fuzzer sees bugs the reply alone would hide.
+// Nil in production.
+var panicked func(name string, p any)
 
 // errInternal answers a command that panicked. Redis has no such reply (it
 // would crash); this text is this server's own.
