@@ -1304,3 +1304,35 @@ func TestRandomCommands(t *testing.T) {
 		t.Logf("%d commands only ever answered errors: %v", len(noAnswer), noAnswer)
 	}
 }
+
+// TestBgRewriteAOFWhileOneRuns: a BGREWRITEAOF refused because another
+// runs must leave the running one alone (found by TestRandomCommands: with
+// appendonly off both opened the same temporary file, and the refused one
+// removed it, so the first rewrite failed at its rename).
+func TestBgRewriteAOFWhileOneRuns(t *testing.T) {
+	fuzzConfig(t)
+	srv := NewServer()
+	t.Cleanup(srv.Close)
+	c := connection.NewFake()
+	populate(t, srv, true)
+	if got := strDo(srv, c, "BGREWRITEAOF"); got != "+Background append only file rewriting started\r\n" {
+		t.Fatalf("first BGREWRITEAOF: %q", got)
+	}
+	if got := strDo(srv, c, "BGREWRITEAOF"); got != "-ERR Background append only file rewriting already in progress\r\n" &&
+		got != "+Background append only file rewriting started\r\n" {
+		t.Fatalf("second BGREWRITEAOF: %q", got)
+	}
+	for i := 0; srv.persist.rewriting.Load() != nil; i++ {
+		if i == 1000 {
+			t.Fatal("the rewrite did not end")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	info := strDo(srv, c, "INFO", "persistence")
+	if !strings.Contains(info, "aof_last_bgrewrite_status:ok\r\n") {
+		t.Fatalf("after the rewrite: %s", info)
+	}
+	if _, err := os.Stat(aofPath(config.Get())); err != nil {
+		t.Fatalf("no rewritten file: %v", err)
+	}
+}

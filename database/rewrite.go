@@ -4,6 +4,7 @@ import (
 	"errors"
 	"goredis/lib/utils"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -56,6 +57,9 @@ type rewriteStats struct {
 	count     atomic.Int64
 	failures  atomic.Int64 // consecutive
 	lastOK    atomic.Bool
+	// startMu serializes starting: a second start must be refused before
+	// it opens the temporary file the running rewrite writes.
+	startMu sync.Mutex
 }
 
 var (
@@ -199,6 +203,11 @@ func (s *Server) rewriteTail(run *rewriteRun, db *DB, args [][]byte) []aof.Recor
 // startRewrite begins a background rewrite. With appendonly off it writes
 // the file once from the dataset, as BGREWRITEAOF does in Redis.
 func (s *Server) startRewrite() error {
+	s.persist.rw.startMu.Lock()
+	defer s.persist.rw.startMu.Unlock()
+	if s.persist.rewriting.Load() != nil {
+		return aof.ErrRewriteRunning
+	}
 	p := s.persist.aof.Load()
 	var detached *aof.Persister
 	if p == nil {
