@@ -23,6 +23,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -275,6 +276,7 @@ func argumentCases() []badCase {
 		{name: "HINCRBY edges", in: mb("HSET", "{k}", "h", max) + mb("HINCRBY", "{k}", "h", "1") + mb("HINCRBY", "{k}", "h", "x") + mb("HINCRBY", "{k}", "h", over) + mb("HINCRBY", "{k}", "n", min) + mb("HINCRBY", "{k}", "n", "-1") + mb("HSET", "{k}", "s", "a") + mb("HINCRBY", "{k}", "s", "1"), want: ":1\r\n-ERR increment or decrement would overflow\r\n-ERR value is not an integer or out of range\r\n-ERR value is not an integer or out of range\r\n:-9223372036854775808\r\n-ERR increment or decrement would overflow\r\n:1\r\n-ERR hash value is not an integer\r\n"},
 		{name: "LRANGE LINDEX huge indexes", in: mb("RPUSH", "{k}", "a", "b", "c") + mb("LRANGE", "{k}", "0", max) + mb("LRANGE", "{k}", min, max) + mb("LRANGE", "{k}", max, min) + mb("LRANGE", "{k}", "0", over) + mb("LINDEX", "{k}", max) + mb("LINDEX", "{k}", min) + mb("LINDEX", "{k}", over) + mb("LINDEX", "{k}", "-3"), want: ":3\r\n*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n*0\r\n-ERR value is not an integer or out of range\r\n$-1\r\n$-1\r\n-ERR value is not an integer or out of range\r\n$1\r\na\r\n"},
 		{name: "LSET LTRIM LPOS huge", in: mb("LPUSH", "{k}", "a") + mb("LSET", "{k}", max, "x") + mb("LSET", "{k}", min, "x") + mb("LTRIM", "{k}", min, max) + mb("LRANGE", "{k}", "0", "-1") + mb("LPOS", "{k}", "a", "RANK", min) + mb("LPOS", "{k}", "a", "RANK", "0") + mb("LPOS", "{k}", "a", "COUNT", "-1") + mb("LPOS", "{k}", "a", "MAXLEN", "-1") + mb("LPOS", "{k}", "a", "RANK", minP1) + mb("LTRIM", "{k}", max, min) + mb("EXISTS", "{k}"), want: ":1\r\n-ERR index out of range\r\n-ERR index out of range\r\n+OK\r\n*1\r\n$1\r\na\r\n:0\r\n-ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list\r\n-ERR COUNT can't be negative\r\n-ERR MAXLEN can't be negative\r\n$-1\r\n+OK\r\n:0\r\n"},
+		{name: "LSET checks the key before the index", in: mb("LSET", "{k}", "x", "v") + mb("SET", "{k}s", "v") + mb("LSET", "{k}s", "x", "v") + mb("RPUSH", "{k}", "a") + mb("LSET", "{k}", "x", "v") + mb("LSET", "{k}", "1", "v"), want: "-ERR no such key\r\n+OK\r\n-WRONGTYPE Operation against a key holding the wrong kind of value\r\n:1\r\n-ERR value is not an integer or out of range\r\n-ERR index out of range\r\n"},
 		{name: "LPUSH LPOP counts", in: mb("RPUSH", "{k}", "a", "b") + mb("LPOP", "{k}", "-1") + mb("LPOP", "{k}", "0") + mb("LPOP", "{k}", max) + mb("LPOP", "{k}", "1") + mb("RPOP", "{k}", "0") + mb("RPOP", "{k}", "-1") + mb("LPOP", "{k}", over) + mb("LMPOP", "1", "{k}", "LEFT", "COUNT", "0") + mb("LMPOP", "1", "{k}", "LEFT", "COUNT", max) + mb("LMPOP", max, "{k}", "LEFT") + mb("LMPOP", "0", "{k}", "LEFT"), want: ":2\r\n-ERR value is out of range, must be positive\r\n*0\r\n*2\r\n$1\r\na\r\n$1\r\nb\r\n*-1\r\n*-1\r\n-ERR value is out of range, must be positive\r\n-ERR value is out of range, must be positive\r\n-ERR count should be greater than 0\r\n*-1\r\n-ERR syntax error\r\n-ERR numkeys should be greater than 0\r\n"},
 		{name: "SETRANGE offsets", in: mb("SETRANGE", "{k}", "-1", "x") + mb("SETRANGE", "{k}", "536870912", "x") + mb("SETRANGE", "{k}", "536870911", "xx") + mb("SETRANGE", "{k}", "536870911", "") + mb("SETRANGE", "{k}", max, "x") + mb("SETRANGE", "{k}", over, "x") + mb("EXISTS", "{k}") + mb("SETRANGE", "{k}", "2", "x\x00") + mb("GET", "{k}") + mb("SETRANGE", "{k}", "0", "") + mb("GET", "{k}"), want: "-ERR offset is out of range\r\n-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n:0\r\n-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n-ERR value is not an integer or out of range\r\n:0\r\n:4\r\n$4\r\n\x00\x00x\x00\r\n:4\r\n$4\r\n\x00\x00x\x00\r\n"},
 		{name: "GETRANGE extreme ends", in: mb("SET", "{k}", "hello") + mb("GETRANGE", "{k}", min, max) + mb("GETRANGE", "{k}", max, min) + mb("GETRANGE", "{k}", "0", over) + mb("GETRANGE", "{k}", "-1", "-100") + mb("GETRANGE", "{k}", "-100", "-100") + mb("GETRANGE", "{k}", "3", "2") + mb("GETRANGE", "{k}", "-1", max) + mb("SUBSTR", "{k}", "1", "2") + mb("GETRANGE", "{k}x", "0", "-1"), want: "+OK\r\n$5\r\nhello\r\n$0\r\n\r\n-ERR value is not an integer or out of range\r\n$0\r\n\r\n$1\r\nh\r\n$0\r\n\r\n$1\r\no\r\n$2\r\nel\r\n$0\r\n\r\n"},
@@ -602,3 +604,295 @@ func biFlushAll(t *testing.T, addr string) {
 		t.Fatalf("FLUSHALL on %s: %v %v", addr, v, err)
 	}
 }
+
+// Commands TestBadInputEveryCommand does not send.
+var (
+	// everySkipLife would block or change the server's life even with
+	// empty arguments (or, for the SUBSCRIBE family, change the
+	// connection's protocol state).
+	everySkipLife = map[string]string{
+		"shutdown":       "stops the server",
+		"debug":          "DEBUG SEGFAULT, SLEEP, RELOAD… change the server's life",
+		"monitor":        "turns the connection into a monitor",
+		"subscribe":      "subscribes to channel ''",
+		"psubscribe":     "subscribes to pattern ''",
+		"ssubscribe":     "subscribes to shard channel ''",
+		"unsubscribe":    "SUBSCRIBE family",
+		"punsubscribe":   "SUBSCRIBE family",
+		"sunsubscribe":   "SUBSCRIBE family",
+		"flushall":       "empties the server",
+		"swapdb":         "swaps databases",
+		"client|kill":    "kills clients",
+		"client|pause":   "pauses every client",
+		"config|set":     "changes the configuration",
+		"config|rewrite": "writes the configuration file",
+		"bgrewriteaof":   "starts an append-only file rewrite",
+		"quit":           "closes the connection",
+		"reset":          "resets the connection",
+		"sync":           "starts a replication stream",
+		"psync":          "starts a replication stream",
+		"replconf":       "replication handshake",
+		"failover":       "replication",
+		"replicaof":      "replication",
+		"slaveof":        "replication",
+		"migrate":        "connects to another server",
+		"wait":           "waits for replicas",
+	}
+	// everySkipBare are sent with arguments only: alone they run long.
+	everySkipBare = map[string]string{
+		"pfselftest": "runs HyperLogLog's self-test (seconds under -race)",
+	}
+	// everySkipAbsent are commands this server does not have on purpose
+	// (README, "Other differences"): scripting, ACL, RDB.
+	everySkipAbsent = []string{"acl", "eval", "eval_ro", "evalsha", "evalsha_ro", "fcall", "fcall_ro", "function", "script", "save", "bgsave"}
+	// everyNotBuilt are commands of Redis 7.0 this server does not have
+	// yet: streams, DUMP/RESTORE, LOLWUT, ROLE, MODULE. They must answer
+	// "unknown command" (the test fails once one exists, to be compared).
+	everyNotBuilt = []string{
+		"xack", "xadd", "xautoclaim", "xclaim", "xdel", "xgroup", "xinfo", "xlen", "xpending", "xrange",
+		"xread", "xreadgroup", "xrevrange", "xsetid", "xtrim",
+		"dump", "restore", "restore-asking", "lolwut", "role", "module",
+	}
+	// everyTypeOnly are commands whose successful replies hold figures of
+	// the server (times, ids, counters, versions, the command table): for
+	// them only the reply's type is compared unless it is an error.
+	everyTypeOnly = map[string]bool{
+		"info": true, "time": true, "lastsave": true, "hello": true, "command": true, "command|count": true,
+		"command|docs": true, "command|info": true, "command|list": true, "client|list": true, "client|info": true,
+		"client|id": true, "memory|stats": true, "memory|doctor": true, "memory|malloc-stats": true,
+		"latency|doctor": true, "latency|histogram": true, "slowlog|get": true, "slowlog|len": true,
+		// An estimate here (README, "Other differences").
+		"memory|usage": true,
+	}
+)
+
+// everyCommand is one row of redis-server's command table.
+type everyCommand struct {
+	full  string   // "get", "config|get"
+	base  []string // the words that name it: "get"; "config", "get"
+	arity int
+}
+
+// redisCommands reads redis-server's COMMAND reply: every command and
+// subcommand, sorted by name.
+func redisCommands(t *testing.T, c *client.RawConn) []everyCommand {
+	t.Helper()
+	v, err := c.Do(biReply, "COMMAND")
+	if err != nil || v.Kind != client.KindArray {
+		t.Fatalf("COMMAND: %v %v", v, err)
+	}
+	var out []everyCommand
+	var add func(e client.Value)
+	add = func(e client.Value) {
+		if len(e.Elems) < 10 {
+			t.Fatalf("COMMAND entry %v: fewer than 10 fields", e)
+		}
+		full := strings.ToLower(e.Elems[0].Text())
+		arity, _ := strconv.Atoi(string(e.Elems[1].Str))
+		out = append(out, everyCommand{full: full, base: strings.Split(full, "|"), arity: arity})
+		for _, sub := range e.Elems[9].Elems {
+			add(sub)
+		}
+	}
+	for _, e := range v.Elems {
+		add(e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].full < out[j].full })
+	return out
+}
+
+// everyVariants are the argument lists sent for c: its name alone, with
+// one empty argument, with its arity's worth of empty arguments, and with
+// three, without repeats.
+func everyVariants(c everyCommand) [][]string {
+	counts := []int{0, 1}
+	arity := c.arity
+	if arity < 0 {
+		arity = -arity
+	}
+	counts = append(counts, arity-len(c.base), 3)
+	var out [][]string
+	seen := map[int]bool{}
+	for _, n := range counts {
+		if n < 0 || seen[n] {
+			continue
+		}
+		seen[n] = true
+		args := append([]string{}, c.base...)
+		args = append(args, make([]string, n)...)
+		out = append(out, args)
+	}
+	return out
+}
+
+// everySetups are the states the commands meet: an empty database, then
+// the key "" (the key every empty argument names) holding each type. Each
+// has a database of its own, once per protocol: 16 in all.
+var everySetups = [][]string{
+	nil,
+	{"SET", "", "v"},
+	{"SET", "", "1"},
+	{"RPUSH", "", "v"},
+	{"HSET", "", "", "v"},
+	{"SADD", "", "v"},
+	{"ZADD", "", "1", "v"},
+	{"PFADD", "", "v"},
+}
+
+// TestBadInputEveryCommand sends every command of redis-server's table
+// (and every subcommand) with no argument, one empty argument, its
+// arity's worth of empty arguments and three, to both servers, and
+// compares the replies byte for byte. Each command meets each of
+// everySetups, in RESP2 and RESP3, on fresh connections to a FLUSHALLed
+// server.
+func TestBadInputEveryCommand(t *testing.T) {
+	redistest.Require(t)
+	addrs := [2]string{redistest.Start(t).Addr, startOurs(t)}
+	var ctl [2]*client.RawConn
+	for i, a := range addrs {
+		c, err := client.DialRaw(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		ctl[i] = c
+	}
+	cmds := redisCommands(t, ctl[0])
+	absent := map[string]string{}
+	for _, n := range everySkipAbsent {
+		absent[n] = "deliberately absent (README)"
+	}
+	for _, n := range everyNotBuilt {
+		absent[n] = "not built yet"
+	}
+	compared, sent := 0, 0
+	for _, cmd := range cmds {
+		if why, ok := absent[cmd.base[0]]; ok {
+			if len(cmd.base) == 1 {
+				v, err := ctl[1].Do(biReply, cmd.full)
+				if err != nil || !strings.HasPrefix(v.Text(), "ERR unknown command '"+cmd.full+"'") {
+					t.Errorf("%s is listed as %s, but our server answers %v %v: compare it and drop it from the list", cmd.full, why, v, err)
+				}
+			}
+			continue
+		}
+		if everySkipLife[cmd.full] != "" || everySkipLife[cmd.base[0]] != "" {
+			continue
+		}
+		compared++
+		for i := range ctl {
+			if v, err := ctl[i].Do(everyWait, "FLUSHALL"); err != nil || v.IsError() {
+				t.Fatalf("FLUSHALL on %s: %v %v", addrs[i], v, err)
+			}
+		}
+		// Each setup in RESP2 and RESP3 in a database of its own, all at
+		// once.
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		for db, setup := range everySetups {
+			for _, proto := range []int{2, 3} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					n := everyCompare(t, addrs, proto, db+len(everySetups)*(proto-2), cmd, setup)
+					mu.Lock()
+					sent += n
+					mu.Unlock()
+				}()
+			}
+		}
+		wg.Wait()
+	}
+	t.Logf("%d of redis-server's %d commands and subcommands compared (%d commands sent to each server)", compared, len(cmds), sent)
+}
+
+// everyCompare runs cmd's variants in protocol proto after setup in
+// database db of both servers (index 0 redis-server) at the same time and
+// reports each reply that differs. It returns how many commands it sent
+// to each.
+func everyCompare(t *testing.T, addrs [2]string, proto, db int, cmd everyCommand, setup []string) int {
+	var variants [][]string
+	for _, args := range everyVariants(cmd) {
+		if everySkipBare[cmd.full] == "" || len(args) > len(cmd.base) {
+			variants = append(variants, args)
+		}
+	}
+	var got [2][]string
+	var failed [2]error
+	var wg sync.WaitGroup
+	for i := range addrs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[i], failed[i] = everyRun(addrs[i], proto, db, setup, variants, cmd.full)
+		}()
+	}
+	wg.Wait()
+	for i, err := range failed {
+		if err != nil {
+			t.Errorf("%s on %s: %v", cmd.full, addrs[i], err)
+			return 0
+		}
+	}
+	for j, args := range variants {
+		if got[0][j] != got[1][j] {
+			after := " in an empty database"
+			if setup != nil {
+				after = fmt.Sprintf(" after %q", setup)
+			}
+			t.Errorf("RESP%d %q%s:\n\tredis: %.500q\n\tours:  %.500q", proto, args, after, got[0][j], got[1][j])
+		}
+	}
+	return len(variants)
+}
+
+// everyRun sends, on a new connection to addr and all at once, HELLO
+// proto, SELECT db, setup and the variants, and returns the variants'
+// replies. A reply that does not come in time (a command that blocked) or
+// a closed connection is given as a text in parentheses.
+func everyRun(addr string, proto, db int, setup []string, variants [][]string, name string) ([]string, error) {
+	c, err := client.DialRaw(addr)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	b := client.AppendCommandStrings(nil, "HELLO", strconv.Itoa(proto))
+	b = client.AppendCommandStrings(b, "SELECT", strconv.Itoa(db))
+	if setup != nil {
+		b = client.AppendCommandStrings(b, setup...)
+	}
+	for _, args := range variants {
+		b = client.AppendCommandStrings(b, args...)
+	}
+	if err := c.Write(b); err != nil {
+		return nil, err
+	}
+	for _, args := range [][]string{{"HELLO"}, {"SELECT"}, setup} {
+		if args == nil {
+			continue
+		}
+		if v, err := c.ReadValue(everyWait); err != nil || v.IsError() {
+			return nil, fmt.Errorf("%q: %v %v", args, v, err)
+		}
+	}
+	out := make([]string, len(variants))
+	for j := range variants {
+		v, err := c.ReadValue(everyWait)
+		switch {
+		case err != nil:
+			out[j] = "(" + err.Error() + ")"
+			for j++; j < len(out); j++ {
+				out[j] = "(not read)"
+			}
+			return out, nil
+		case everyTypeOnly[name] && !v.IsError():
+			out[j] = "(a reply of type " + string(v.Kind) + ")"
+		default:
+			out[j] = string(v.Raw)
+		}
+	}
+	return out, nil
+}
+
+// everyWait bounds each reply of TestBadInputEveryCommand.
+const everyWait = 20 * time.Second

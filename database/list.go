@@ -287,16 +287,17 @@ func execLIndex(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 }
 
 func execLSet(db *DB, c resp.Connection, args [][]byte) resp.Reply {
-	idx, ok := utils.ParseInt(args[2])
-	if !ok {
-		return reply.NotInteger
-	}
+	// As Redis: the key (no such key, WRONGTYPE) before the index.
 	l, errR := db.listGet(args[1], false)
 	if errR != nil {
 		return errR
 	}
 	if l == nil {
 		return reply.NoSuchKey
+	}
+	idx, ok := utils.ParseInt(args[2])
+	if !ok {
+		return reply.NotInteger
 	}
 	i, ok := listIndex(idx, l.Len())
 	if !ok {
