@@ -85,6 +85,10 @@ type badCase struct {
 	// case is skipped on our server while the difference shows, and fails
 	// once it is gone. The table holds Redis's bytes.
 	known string
+	// weClose, with known, narrows the difference down to the end: our
+	// server sends the reply bytes expected but closes the connection
+	// where Redis does not; anything else fails.
+	weClose bool
 	// notRedis is why the case is not sent to redis-server (it would make
 	// it hang or die); it is checked against our server only.
 	notRedis string
@@ -227,6 +231,18 @@ func protocolCases() []badCase {
 		{name: "pipeline bad frame inside MULTI", in: "MULTI\r\nSET {k} b\r\n*x\r\n", want: biOK + "+QUEUED\r\n" + protoErr("invalid multibulk length"), end: biClosed},
 		{name: "pipeline good then too big inline", in: "PING\r\n" + big("a", 70000), want: biPong + protoErr("too big inline request"), end: biClosed},
 		{name: "pipeline mixed", in: "PING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\nECHO x\n*0\r\n\r\nPING\r\n", want: biPong + biBulk("hi") + biBulk("x") + biPong},
+
+		// CLIENT REPLY OFF and SKIP drop the protocol error's reply too.
+		// Redis 7.0 then never closes the connection (a client with
+		// nothing to write is not in its write queue, so the close after
+		// the reply never happens): it stays open and its input is no
+		// longer read as commands. This server closes it.
+		{name: "protocol error with CLIENT REPLY OFF", in: "CLIENT REPLY OFF\r\nPING\r\n*x\r\n", end: biWaiting, known: "Redis 7.0 leaves the connection open for ever; we close it", weClose: true},
+		{name: "protocol error with CLIENT REPLY SKIP", in: "CLIENT REPLY SKIP\r\n*x\r\n", end: biWaiting, known: "Redis 7.0 leaves the connection open for ever; we close it", weClose: true},
+		{name: "too big inline with CLIENT REPLY OFF", in: "CLIENT REPLY OFF\r\n" + big("a", 70000), end: biWaiting, known: "Redis 7.0 leaves the connection open for ever; we close it", weClose: true},
+		{name: "QUIT with CLIENT REPLY OFF", in: "CLIENT REPLY OFF\r\nQUIT\r\n", end: biWaiting, known: "Redis 7.0 leaves the connection open for ever; we close it", weClose: true},
+		{name: "protocol error after the skipped reply", in: "CLIENT REPLY SKIP\r\nPING\r\n*x\r\n", want: protoErr("invalid multibulk length"), end: biClosed},
+		{name: "protocol error after CLIENT REPLY ON", in: "CLIENT REPLY OFF\r\nPING\r\nCLIENT REPLY ON\r\n*x\r\n", want: biOK + protoErr("invalid multibulk length"), end: biClosed},
 
 		// Unknown commands and error texts: CR and LF become spaces, a NUL
 		// ends the text, arguments are cut at 128 bytes and listed up to
@@ -530,8 +546,12 @@ func runMatrix(t *testing.T, targets []biTarget, cases []badCase) {
 				tag := keyTag(i)
 				want := tagged(c.want+c.thenWant, tag)
 				same := string(r.got) == want && r.end == c.end
+				known := c.known != "" && tg.name == "ours"
+				if known && c.weClose && !same && (string(r.got) != want || r.end != biClosed) {
+					known = false // not the difference known
+				}
 				switch {
-				case !same && c.known != "" && tg.name == "ours":
+				case !same && known:
 					t.Skipf("known difference: %s: we reply %.300q and leave the connection %v", c.known, r.got, r.end)
 				case !same:
 					note := ""

@@ -170,7 +170,11 @@ func (h *Handler) serve(c *connection.Connection, held *heldReplies) {
 			var pe parser.ProtocolError
 			if errors.As(err, &pe) {
 				held.writeTo(c)
-				c.Write(reply.Err(pe.Error()))
+				// The error is a reply like any other: CLIENT REPLY OFF or
+				// SKIP drops it, as in Redis.
+				if c.State().Reply == resp.ReplyOn {
+					c.Write(reply.Err(pe.Error()))
+				}
 				_ = c.Flush()
 			} else if errors.Is(err, parser.ErrQueryBufferLimit) {
 				logger.Warningf("Closing client that reached max query buffer length: id=%d addr=%s", c.ID(), c.RemoteAddr())
