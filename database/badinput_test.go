@@ -241,6 +241,10 @@ func protocolCases() []badCase {
 		{name: "protocol error with CLIENT REPLY SKIP", in: "CLIENT REPLY SKIP\r\n*x\r\n", end: biWaiting, known: "Redis 7.0 leaves the connection open for ever; we close it", weClose: true},
 		{name: "too big inline with CLIENT REPLY OFF", in: "CLIENT REPLY OFF\r\n" + big("a", 70000), end: biWaiting, known: "Redis 7.0 leaves the connection open for ever; we close it", weClose: true},
 		{name: "QUIT with CLIENT REPLY OFF", in: "CLIENT REPLY OFF\r\nQUIT\r\n", end: biWaiting, known: "Redis 7.0 leaves the connection open for ever; we close it", weClose: true},
+		// Inside EXEC, Redis has written the array's header before CLIENT
+		// REPLY OFF runs, so the stream ends in a header without its
+		// element; we drop EXEC's reply whole.
+		{name: "CLIENT REPLY OFF inside MULTI", in: "MULTI\r\nCLIENT REPLY OFF\r\nEXEC\r\n", want: biOK + "+QUEUED\r\n*1\r\n", end: biWaiting, known: "Redis 7.0 sends EXEC's header *1 and no element (a broken stream); we send nothing for EXEC"},
 		{name: "protocol error after the skipped reply", in: "CLIENT REPLY SKIP\r\nPING\r\n*x\r\n", want: protoErr("invalid multibulk length"), end: biClosed},
 		{name: "protocol error after CLIENT REPLY ON", in: "CLIENT REPLY OFF\r\nPING\r\nCLIENT REPLY ON\r\n*x\r\n", want: biOK + protoErr("invalid multibulk length"), end: biClosed},
 
@@ -390,8 +394,9 @@ func keyTag(i int) string {
 
 func tagged(s, tag string) string { return strings.ReplaceAll(s, "{k}", tag) }
 
-// runBadCase sends c to addr and reads what the server does.
-func runBadCase(addr string, c badCase, tag string) biResult {
+// runBadCase sends c to addr and reads what the server does, waiting at
+// most wait for the reply bytes expected.
+func runBadCase(addr string, c badCase, tag string, wait time.Duration) biResult {
 	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		return biResult{note: err.Error()}
@@ -435,10 +440,10 @@ func runBadCase(addr string, c badCase, tag string) biResult {
 		var ne net.Error
 		return err != nil && !(errors.As(err, &ne) && ne.Timeout())
 	}
-	if err := readN(len(want), biReply); err != nil {
+	if err := readN(len(want), wait); err != nil {
 		r.end = biClosed
 		if !closedNow(err) {
-			r.end, r.note = biWaiting, "the reply was not complete within "+biReply.String()
+			r.end, r.note = biWaiting, "the reply was not complete within "+wait.String()
 		}
 		return r
 	}
@@ -446,10 +451,10 @@ func runBadCase(addr string, c badCase, tag string) biResult {
 	if then != "" {
 		_ = conn.SetWriteDeadline(time.Now().Add(biReply))
 		_, _ = io.WriteString(conn, then)
-		if err := readN(len(thenWant), biReply); err != nil {
+		if err := readN(len(thenWant), wait); err != nil {
 			r.end = biClosed
 			if !closedNow(err) {
-				r.end, r.note = biWaiting, "the reply to then was not complete within "+biReply.String()
+				r.end, r.note = biWaiting, "the reply to then was not complete within "+wait.String()
 			}
 			return r
 		}
@@ -527,7 +532,14 @@ func runMatrix(t *testing.T, targets []biTarget, cases []badCase) {
 				defer wg.Done()
 				sem <- struct{}{}
 				defer func() { <-sem }()
-				results[ti][i] = runBadCase(tg.addr[c.server], c, keyTag(i))
+				// A known difference may be a shorter reply: it is not
+				// waited for long (a slow reply then shows as the
+				// difference, and the case is skipped).
+				wait := biReply
+				if tg.name == "ours" && c.known != "" {
+					wait = biQuiet
+				}
+				results[ti][i] = runBadCase(tg.addr[c.server], c, keyTag(i), wait)
 			}()
 		}
 	}
