@@ -110,9 +110,8 @@ func takePanics() []string {
 
 // genSource is the generator's randomness: fuzz input bytes or math/rand.
 type genSource interface {
-	intn(n int) int         // in [0, n); 0 once a byte source is used up
-	chunk(max int) []byte   // up to max raw bytes, a fresh slice
-	bytesLeft() (int, bool) // bytes left, and whether the source can run out
+	intn(n int) int       // in [0, n); 0 once a byte source is used up
+	chunk(max int) []byte // up to max raw bytes, a fresh slice
 }
 
 // byteSource hands out fuzz input bytes.
@@ -148,8 +147,6 @@ func (s *byteSource) chunk(max int) []byte {
 	return out
 }
 
-func (s *byteSource) bytesLeft() (int, bool) { return len(s.b), true }
-
 // randSource draws from math/rand.
 type randSource struct{ r *rand.Rand }
 
@@ -171,8 +168,6 @@ func (s randSource) chunk(max int) []byte {
 	}
 	return b
 }
-
-func (s randSource) bytesLeft() (int, bool) { return 0, false }
 
 // ---- the grammar of each command, from COMMAND DOCS ----
 
@@ -744,11 +739,8 @@ type fuzzShared struct {
 	errors    atomic.Int32   // failures so far
 	tried     []atomic.Int64 // by index in names
 	answered  []atomic.Int64 // replies other than errors, by index in names
-	selftests atomic.Int32   // PFSELFTESTs run
+	selftests atomic.Int32   // PFSELFTESTs allowed: it takes about a second of CPU and has no input
 }
-
-// maxSelftests bounds PFSELFTEST, which takes about a second of CPU.
-const maxSelftests = 2
 
 type fuzzRunner struct {
 	tb     testing.TB
@@ -784,6 +776,17 @@ func (r *fuzzRunner) close() {
 		}
 		_ = c.Close()
 	}
+}
+
+// finish checks that no key lock was left held: FLUSHALL, which takes
+// every lock of every database, must return within the bound.
+func (r *fuzzRunner) finish() {
+	c := r.newConn()
+	r.exec(c, [][]byte{[]byte("FLUSHALL")})
+	if !r.stop {
+		r.srv.AfterClientClose(c)
+	}
+	_ = c.Close()
 }
 
 func (r *fuzzRunner) fail(format string, a ...any) {
@@ -995,7 +998,7 @@ func decodeReplies(enc []byte, resp3 bool, cmd *Command) ([]client.Value, error)
 		if err != nil {
 			return vals, err
 		}
-		if err := checkValue(v, resp3, cmd, true); err != nil {
+		if err := checkValue(v, resp3, cmd); err != nil {
 			return vals, err
 		}
 		vals = append(vals, v)
@@ -1004,7 +1007,7 @@ func decodeReplies(enc []byte, resp3 bool, cmd *Command) ([]client.Value, error)
 
 // checkValue: RESP2 has only + - : $ *; an error starts with an
 // upper-case code (DEBUG ERROR sends what it is given).
-func checkValue(v client.Value, resp3 bool, cmd *Command, top bool) error {
+func checkValue(v client.Value, resp3 bool, cmd *Command) error {
 	if !resp3 && (len(v.Attrs) > 0 || !strings.ContainsRune("+-:$*", rune(v.Kind))) {
 		return fmt.Errorf("RESP3 type %q in a RESP2 reply", v.Kind)
 	}
@@ -1015,12 +1018,12 @@ func checkValue(v client.Value, resp3 bool, cmd *Command, top bool) error {
 		}
 	}
 	for _, e := range v.Elems {
-		if err := checkValue(e, resp3, cmd, false); err != nil {
+		if err := checkValue(e, resp3, cmd); err != nil {
 			return err
 		}
 	}
 	for _, e := range v.Attrs {
-		if err := checkValue(e, resp3, cmd, false); err != nil {
+		if err := checkValue(e, resp3, cmd); err != nil {
 			return err
 		}
 	}
@@ -1172,12 +1175,12 @@ func (r *fuzzRunner) transaction(n int) {
 	r.settle(&r.tx)
 }
 
-// sanitize is sanitizeArgs, and drops PFSELFTESTs past maxSelftests.
+// sanitize is sanitizeArgs, and drops PFSELFTESTs past those allowed.
 func (r *fuzzRunner) sanitize(args [][]byte) [][]byte {
 	if args = sanitizeArgs(args); args == nil {
 		return nil
 	}
-	if cmd := lookupCommand(args); cmd != nil && cmd.Name == "pfselftest" && len(args) == 1 && r.shared.selftests.Add(1) > maxSelftests {
+	if cmd := lookupCommand(args); cmd != nil && cmd.Name == "pfselftest" && len(args) == 1 && r.shared.selftests.Add(-1) < 0 {
 		return nil
 	}
 	return args
@@ -1211,27 +1214,30 @@ func FuzzDispatch(f *testing.F) {
 	f.Cleanup(srv.Close)
 	names := fuzzNames()
 	f.Add([]byte("=PING\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		if len(data) > 2048 {
-			data = data[:2048]
-		}
-		// One server per process: each server registers a CONFIG
-		// RESETSTAT hook that keeps it alive, so one per input would
-		// leak. Its state is reset instead.
-		resetConfig(t, saved)
-		srv.Exec(connection.NewFake(), strArgs("DEBUG", "SET-ACTIVE-EXPIRE", "1"))
-		srv.Exec(connection.NewFake(), strArgs("FLUSHALL"))
-		populate(t, srv, true)
-		takePanics()
-		h := fnv.New64a()
-		h.Write(data)
-		r := newFuzzRunner(t, srv, &byteSource{b: data}, rand.New(rand.NewPCG(h.Sum64(), 9)),
-			names, &fuzzShared{tried: make([]atomic.Int64, len(names)), answered: make([]atomic.Int64, len(names))})
-		defer r.close()
-		for n := 0; n < 16 && len(r.gen.src.(*byteSource).b) > 0 && !r.failed(); n++ {
-			r.step()
-		}
-	})
+	f.Fuzz(func(t *testing.T, data []byte) { dispatchInput(t, srv, saved, names, data) })
+}
+
+// dispatchInput is one FuzzDispatch input.
+func dispatchInput(t *testing.T, srv *Server, saved, names []string, data []byte) {
+	if len(data) > 2048 {
+		data = data[:2048]
+	}
+	// One server per process: each server registers a CONFIG RESETSTAT
+	// hook that keeps it alive, so one per input would leak. Its state is
+	// reset instead.
+	resetConfig(t, saved)
+	srv.Exec(connection.NewFake(), strArgs("DEBUG", "SET-ACTIVE-EXPIRE", "1"))
+	populate(t, srv, true) // on the empty server the last input's finish left
+	takePanics()
+	h := fnv.New64a()
+	h.Write(data)
+	r := newFuzzRunner(t, srv, &byteSource{b: data}, rand.New(rand.NewPCG(h.Sum64(), 9)),
+		names, &fuzzShared{tried: make([]atomic.Int64, len(names)), answered: make([]atomic.Int64, len(names))})
+	defer r.close()
+	for n := 0; n < 16 && len(r.gen.src.(*byteSource).b) > 0 && !r.failed(); n++ {
+		r.step()
+	}
+	r.finish()
 }
 
 // TestRandomCommands runs generated vectors for every command of the table
@@ -1258,6 +1264,7 @@ func TestRandomCommands(t *testing.T) {
 	t.Logf("seed %d (FUZZ_SEED)", seed)
 	names := fuzzNames()
 	shared := &fuzzShared{tried: make([]atomic.Int64, len(names)), answered: make([]atomic.Int64, len(names))}
+	shared.selftests.Store(1)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		rng := rand.New(rand.NewPCG(seed, uint64(w)))
@@ -1279,6 +1286,9 @@ func TestRandomCommands(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	last := newFuzzRunner(t, srv, randSource{rand.New(rand.NewPCG(seed, workers))}, nil, names, shared)
+	last.finish()
+	last.close()
 	if ps := takePanics(); len(ps) > 0 {
 		t.Errorf("recovered panics: %s", strings.Join(ps, "\n"))
 	}
