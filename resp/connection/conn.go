@@ -177,18 +177,29 @@ func (c *Connection) AuthRequired() bool {
 
 // Write appends a reply to the output buffer; it is sent at the next Flush
 // (when the client has no more commands buffered) or once the buffer is
-// large.
+// large. Writing a large buffer waits for the socket, so a client that
+// does not read its replies stops being read (back-pressure), unless its
+// class has a client-output-buffer-limit: then, as in Redis, the batch's
+// replies pile up and the client is closed once they pass the limit.
+// A connection whose writes failed drops the reply.
 func (c *Connection) Write(r resp.Reply) {
 	c.mu.Lock()
+	if c.werr != nil {
+		c.mu.Unlock()
+		return
+	}
 	c.out = r.AppendTo(c.out, c.proto.Load() == 3)
 	n := len(c.out)
-	over := n+c.inflight > checkLimitsAbove && c.overLimitLocked()
+	over, limited := false, false
+	if n+c.inflight > checkLimitsAbove {
+		over, limited = c.overLimitLocked()
+	}
 	c.mu.Unlock()
 	if over {
 		c.closeForLimit()
 		return
 	}
-	if n >= outFlushAt {
+	if n >= outFlushAt && !limited {
 		_ = c.Flush()
 	}
 }
@@ -214,7 +225,10 @@ func (c *Connection) Enqueue(r resp.Reply) bool {
 		return false
 	}
 	c.out = r.AppendTo(c.out, c.proto.Load() == 3)
-	over := len(c.out)+c.inflight > checkLimitsAbove && c.overLimitLocked()
+	over := false
+	if len(c.out)+c.inflight > checkLimitsAbove {
+		over, _ = c.overLimitLocked()
+	}
 	c.mu.Unlock()
 	if over {
 		c.closeForLimit()
@@ -258,32 +272,32 @@ const checkLimitsAbove = 16 * 1024
 // overLimitLocked applies client-output-buffer-limit to the pending output
 // (buffered plus being written), with Redis's rule: over the hard limit at
 // once, or over the soft limit for longer than its seconds. The class is
-// pubsub while the client has subscriptions, normal otherwise. c.mu is
-// held.
-func (c *Connection) overLimitLocked() bool {
+// pubsub while the client has subscriptions, normal otherwise. limited
+// reports whether the class has a limit at all. c.mu is held.
+func (c *Connection) overLimitLocked() (over, limited bool) {
 	class := config.ClientNormal
 	if sh := &c.state.Shown; sh.Subs.Load()+sh.Patterns.Load()+sh.ShardSub.Load() > 0 {
 		class = config.ClientPubSub
 	}
 	lim := config.Get().OutputBufferLimits[class]
 	if lim.Hard == 0 && lim.Soft == 0 {
-		return false
+		return false, false
 	}
 	used := int64(len(c.out) + c.inflight)
 	if lim.Hard > 0 && used >= lim.Hard {
-		return true
+		return true, true
 	}
 	if lim.Soft > 0 && used >= lim.Soft {
 		// Whole seconds, as Redis counts with its cached unixtime.
 		now := time.Now().Unix()
 		if c.softAt == 0 {
 			c.softAt = now
-			return false
+			return false, true
 		}
-		return now-c.softAt > lim.SoftSeconds
+		return now-c.softAt > lim.SoftSeconds, true
 	}
 	c.softAt = 0
-	return false
+	return false, true
 }
 
 // closeForLimit drops a client over its output buffer limit.

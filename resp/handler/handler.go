@@ -195,6 +195,11 @@ func (h *Handler) serve(c *connection.Connection, held *heldReplies) {
 			_ = c.Flush()
 			return
 		}
+		if c.Closed() {
+			// Killed, or over its output buffer limit: as in Redis, the
+			// commands it had pipelined behind do not run.
+			return
+		}
 	}
 }
 
