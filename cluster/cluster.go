@@ -233,6 +233,11 @@ func (cl *Cluster) ownerOf(keys [][]byte) (owner int, single bool) {
 func (cl *Cluster) relay(c resp.Connection, node int, info database.CommandInfo, args [][]byte) resp.Reply {
 	if info.Flags&database.FlagBlocking != 0 {
 		cl.barrier(c)
+		// It may wait on the owner: the replies before it go out now, as
+		// Redis sends a client's pending replies before it blocks.
+		if w, ok := c.(interface{ Waiting() }); ok {
+			w.Waiting()
+		}
 		return cl.relayDedicated(c, node, args)
 	}
 	p := cl.peers[node]

@@ -328,6 +328,21 @@ func (s *Server) block(db *DB, c resp.Connection, keys, lockKeys [][]byte, timeo
 		unlock()
 		return r
 	}
+	// About to wait: the replies of the client's earlier commands go out
+	// first, as Redis writes a blocked client's pending replies. That is
+	// done holding nothing and before joining the keys' queues, so a
+	// client slow to read them holds up no other command and no client
+	// waiting behind it; then the keys are tried again.
+	id := c.ID()
+	unlock()
+	s.world.RUnlock(id)
+	waiting(c)
+	s.world.RLock(id)
+	lock()
+	if r := try(true, nil); r != nil {
+		unlock()
+		return r
+	}
 	w := &blockWaiter{c: c, db: db.index, timed: timeout > 0, wake: make(chan struct{}, 1)}
 	seen := make(map[string]bool, len(keys))
 	for _, k := range keys {
@@ -342,7 +357,6 @@ func (s *Server) block(db *DB, c resp.Connection, keys, lockKeys [][]byte, timeo
 	// Waiting holds nothing, not even the world lock invoke took, so an
 	// exclusive EXEC can run meanwhile; it is taken again around each try
 	// and before returning (invoke releases it).
-	id := c.ID()
 	s.world.RUnlock(id)
 	defer s.world.RLock(id)
 
@@ -393,6 +407,14 @@ func (s *Server) block(db *DB, c resp.Connection, keys, lockKeys [][]byte, timeo
 			reg.remove(w)
 			return onTimeout
 		}
+	}
+}
+
+// waiting sends the replies c's earlier commands left buffered before c
+// waits, as Redis writes a blocked client's pending replies.
+func waiting(c resp.Connection) {
+	if w, ok := c.(interface{ Waiting() }); ok {
+		w.Waiting()
 	}
 }
 

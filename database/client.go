@@ -699,6 +699,7 @@ func (p *clientPause) wait(s *Server, c resp.Connection, cmd *Command) {
 		wake, left := p.wake, p.end.Sub(now)
 		p.mu.Unlock()
 		if timer == nil {
+			waiting(c)
 			timer = time.NewTimer(left)
 		} else {
 			timer.Reset(left)

@@ -49,6 +49,9 @@ type Connection struct {
 	// handler waits there for the client's writes to be durable. An error
 	// drops the replies and fails the connection.
 	BeforeFlush func() error
+	// BeforeWait, when set, is what Waiting does instead of a Flush: the
+	// handler also writes the replies it holds back.
+	BeforeWait func()
 
 	wmu        sync.Mutex // serializes writes to the socket, in buffer order
 	writerOnce sync.Once
@@ -373,6 +376,18 @@ func (c *Connection) Flush() error {
 	}
 	c.mu.Unlock()
 	return err
+}
+
+// Waiting is told that the command running is about to wait (a blocking
+// command nothing serves yet, a CLIENT PAUSE): the replies of the commands
+// before it are sent now, as Redis writes a client's pending replies
+// before it blocks, instead of waiting behind it.
+func (c *Connection) Waiting() {
+	if c.BeforeWait != nil {
+		c.BeforeWait()
+		return
+	}
+	_ = c.Flush()
 }
 
 // Close closes the socket; the connection's loop then ends.

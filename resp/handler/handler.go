@@ -88,6 +88,10 @@ func (h *Handler) Handle(ctx context.Context, nc net.Conn) {
 	c.BeforeFlush = func() error { return h.db.Durable(c) }
 	deadline := false
 	var held heldReplies
+	c.BeforeWait = func() {
+		held.writeTo(c)
+		_ = c.Flush()
+	}
 	c.Parser.BeforeRead = func() error {
 		c.MarkActive()
 		if !c.Parser.MidFrame() {
