@@ -41,7 +41,9 @@ type Handler struct {
 }
 
 // New returns a handler executing commands on db. registry may be nil.
+// It warns when the open files limit cannot hold maxclients.
 func New(db database.DB, registry Registry) *Handler {
+	warnDescriptorLimit(config.Get().MaxClients)
 	return &Handler{db: db, registry: registry, conns: make(map[*connection.Connection]struct{})}
 }
 
