@@ -74,6 +74,10 @@ func startProc(t *testing.T, bin string, args ...string) *proc {
 	t.Cleanup(func() {
 		_ = p.cmd.Process.Kill()
 		<-p.exited
+		// A server built with -race reports races on stderr and goes on.
+		if log := p.log(); strings.Contains(log, "WARNING: DATA RACE") {
+			t.Errorf("%s reported a data race:\n%s", p.cmd, log)
+		}
 	})
 	return p
 }
@@ -168,7 +172,14 @@ var (
 	buildDir  string
 )
 
-// buildBinary builds the server once for every test of the package.
+// raceBuild is set when this test binary was built with -race
+// (race_test.go): the server binary is then built with -race too, so the
+// tests that run it (TestAOFCrash's kill and restart loop among them)
+// check the server for data races.
+var raceBuild bool
+
+// buildBinary builds the server once for every test of the package, with
+// -race when the tests run with it.
 func buildBinary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -181,7 +192,11 @@ func buildBinary(t *testing.T) string {
 		if err != nil {
 			goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
 		}
-		out, err := exec.Command(goTool, "build", "-o", builtBin, ".").CombinedOutput()
+		args := []string{"build", "-o", builtBin}
+		if raceBuild {
+			args = append(args, "-race")
+		}
+		out, err := exec.Command(goTool, append(args, ".")...).CombinedOutput()
 		if err != nil {
 			buildErr = errors.New("go build: " + err.Error() + "\n" + string(out))
 		}
