@@ -700,6 +700,9 @@ var (
 		"latency|doctor": true, "latency|histogram": true, "slowlog|get": true, "slowlog|len": true,
 		// An estimate here (README, "Other differences").
 		"memory|usage": true,
+		// Seconds since the last access: 0 or 1 depending on when the
+		// second turns.
+		"object|idletime": true,
 	}
 )
 
