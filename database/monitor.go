@@ -45,7 +45,10 @@ type adminState struct {
 	runID  string // INFO run_id
 	replID string // INFO master_replid
 
-	monMu    sync.Mutex
+	monMu sync.Mutex
+	// feedMu orders lines against a new monitor's OK: feeds hold it for
+	// reading, MONITOR for writing while it registers and enqueues its OK.
+	feedMu   sync.RWMutex
 	monitors map[int64]*monitor // by client id
 	monList  atomic.Pointer[[]*monitor]
 
@@ -149,7 +152,9 @@ func (s *Server) afterCall(c resp.Connection, cmd *Command, args [][]byte, dur t
 		}
 		s.admin().latency.add(event, int64(dur/time.Millisecond), time.Now().Unix())
 	}
-	if monitorsAttached.Load() != 0 && !cmd.Has(FlagSkipMonitor|FlagAdmin) {
+	// QUIT is answered before any command runs in Redis 7.0, so it is
+	// never fed.
+	if monitorsAttached.Load() != 0 && !cmd.Has(FlagSkipMonitor|FlagAdmin) && cmd.Name != "quit" {
 		s.admin().feedMonitors(c, args)
 	}
 }
@@ -218,26 +223,12 @@ func commandMask(c resp.Connection, cmd *Command) Flag {
 	return f
 }
 
-// monitor is one MONITOR client. Lines are appended to buf by the commands'
-// goroutines and written by the monitor's own writer goroutine, so a slow
-// monitor never blocks a command.
+// monitor is one MONITOR client. Its lines go to the client's own output
+// buffer (Connection.Enqueue), in order with its replies, and are written
+// by the connection's writer, so a slow monitor never blocks a command.
+// As in Redis a monitor is a normal client for client-output-buffer-limit.
 type monitor struct {
-	c    resp.Connection
-	mu   sync.Mutex
-	buf  []byte
-	wake chan struct{} // cap 1
-	done chan struct{}
-	once sync.Once
-}
-
-// monitorBufferLimit is the output a monitor may fall behind by before it
-// is disconnected (the replica class of client-output-buffer-limit, 256mb
-// when unset).
-func monitorBufferLimit() int {
-	if h := config.Get().OutputBufferLimits[config.ClientReplica].Hard; h > 0 {
-		return int(h)
-	}
-	return 256 << 20
+	c resp.Connection
 }
 
 func execMonitor(db *DB, c resp.Connection, args [][]byte) resp.Reply {
@@ -249,22 +240,21 @@ func execMonitor(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if a.isMonitor(c) {
 		return nil // Redis ignores a repeated MONITOR without a reply
 	}
-	m := &monitor{c: c, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	// Registered and its OK enqueued in one step for the feeds, so the
+	// client sees the OK only once it is attached and no line overtakes
+	// the OK.
+	m := &monitor{c: c}
+	a.feedMu.Lock()
+	defer a.feedMu.Unlock()
 	a.monMu.Lock()
 	a.monitors[c.ID()] = m
 	a.publishMonitorsLocked()
-	a.monMu.Unlock()
 	monitorsAttached.Add(1)
 	hooksArmed.Add(1)
-	// The OK is written here, and lines fed meanwhile wait in m.buf until
-	// the writer starts, so none can overtake it.
-	if st.Reply == resp.ReplyOn {
-		if err := c.Push(reply.OK); err != nil {
-			a.removeMonitor(c.ID())
-			return nil
-		}
+	a.monMu.Unlock()
+	if st.Reply == resp.ReplyOn && !c.Enqueue(reply.OK) {
+		a.removeMonitor(c.ID())
 	}
-	go a.writeMonitor(m)
 	return nil
 }
 
@@ -296,15 +286,10 @@ func (a *adminState) removeMonitor(id int64) {
 	if m != nil {
 		delete(a.monitors, id)
 		a.publishMonitorsLocked()
+		monitorsAttached.Add(-1)
+		hooksArmed.Add(-1)
 	}
 	a.monMu.Unlock()
-	if m != nil {
-		m.once.Do(func() {
-			close(m.done)
-			monitorsAttached.Add(-1)
-			hooksArmed.Add(-1)
-		})
-	}
 }
 
 func (a *adminState) detachAll() {
@@ -319,55 +304,27 @@ func (a *adminState) detachAll() {
 	}
 }
 
-// writeMonitor sends what was fed to m until it detaches.
-func (a *adminState) writeMonitor(m *monitor) {
-	var spare []byte
-	for {
-		select {
-		case <-m.done:
-			return
-		case <-m.wake:
-		}
-		m.mu.Lock()
-		out := m.buf
-		m.buf = spare[:0]
-		m.mu.Unlock()
-		if len(out) == 0 {
-			continue
-		}
-		if err := m.c.Push(reply.Raw(out)); err != nil {
-			a.removeMonitor(m.c.ID())
-			return
-		}
-		spare = out
-	}
-}
-
 // feedMonitors sends the command line to every monitor, in Redis's form:
 // +<unix>.<micro> [<db> <addr>] "arg" ...
+// A monitor's own command gets its line after its reply, as in Redis; a
+// monitor with CLIENT REPLY OFF gets none.
 func (a *adminState) feedMonitors(c resp.Connection, args [][]byte) {
 	list := a.monList.Load()
 	if list == nil || len(*list) == 0 {
 		return
 	}
 	line := monitorLine(nil, time.Now(), c.DBIndex(), peerID(c), args)
-	limit := monitorBufferLimit()
-	for _, m := range *list {
-		m.mu.Lock()
-		over := len(m.buf)+len(line) > limit
-		if !over {
-			m.buf = append(m.buf, line...)
-		}
-		m.mu.Unlock()
-		if over {
-			// Redis closes a replica past its hard output limit.
-			a.removeMonitor(m.c.ID())
-			_ = m.c.Close()
-			continue
-		}
-		select {
-		case m.wake <- struct{}{}:
+	a.feedMu.RLock()
+	defer a.feedMu.RUnlock()
+	for _, m := range *a.monList.Load() {
+		switch {
+		case m.c == c:
+			st := c.State()
+			st.Trailer = append(st.Trailer, line...)
+		case m.c.State().Shown.Flags.Load()&resp.ShownReplyOff != 0:
 		default:
+			// Enqueue closes a monitor past its output limit.
+			m.c.Enqueue(reply.Raw(line))
 		}
 	}
 }

@@ -1,12 +1,17 @@
 package database
 
 import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"goredis/resp/client"
+	"goredis/resp/client/redistest"
 	"goredis/resp/connection"
 	"goredis/resp/reply"
 )
@@ -199,5 +204,69 @@ func TestHooksCostNothingWhenIdle(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("%v allocations per command", allocs)
+	}
+}
+
+// TestMonitorOwnCommandsAgainstRedis: a monitor's own commands get their
+// line after their reply, a QUIT sends the lines before closing, and a
+// monitor with CLIENT REPLY OFF gets no lines; the bytes are compared
+// with redis-server's, timestamps and addresses masked.
+func TestMonitorOwnCommandsAgainstRedis(t *testing.T) {
+	_, ours := adminServer(t)
+	theirs := redistest.Start(t).Addr
+	stamp := regexp.MustCompile(`\+\d+\.\d+ \[(\d+) [^\]]+\]`)
+	// transcript sends in on a fresh connection (other's commands after
+	// the monitor's OK) and reads until close or until quiet.
+	transcript := func(addr, in string, other []string) string {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := c.Write([]byte("MONITOR\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		ok := make([]byte, 5)
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.ReadFull(c, ok); err != nil || string(ok) != "+OK\r\n" {
+			t.Fatalf("MONITOR: %q %v", ok, err)
+		}
+		if _, err := c.Write([]byte(in)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+		if other != nil {
+			o := adminDial(t, addr)
+			adminDo(t, o, other...)
+		}
+		var out bytes.Buffer
+		for {
+			_ = c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+			b := make([]byte, 4096)
+			n, err := c.Read(b)
+			out.Write(b[:n])
+			if err != nil {
+				if errors.Is(err, io.EOF) {
+					out.WriteString("(closed)")
+				}
+				break
+			}
+		}
+		return stamp.ReplaceAllString(out.String(), "+<time> [$1 <addr>]")
+	}
+	for _, tc := range []struct {
+		name, in string
+		other    []string
+	}{
+		{"own commands", "PING\r\nECHO x\r\nPING\r\n", nil},
+		{"quit", "PING\r\nQUIT\r\n", nil},
+		{"others", "PING\r\n", []string{"SET", "k", "v"}},
+		{"reply off", "CLIENT REPLY OFF\r\nPING\r\n", []string{"SET", "k", "v"}},
+		{"reply skip", "CLIENT REPLY SKIP\r\nPING\r\nPING\r\n", []string{"SET", "k", "v"}},
+	} {
+		want := transcript(theirs, tc.in, tc.other)
+		if got := transcript(ours, tc.in, tc.other); got != want {
+			t.Errorf("%s:\n ours  %q\n redis %q", tc.name, got, want)
+		}
 	}
 }

@@ -178,10 +178,31 @@ func (s *Server) Exec(c resp.Connection, args [][]byte) resp.Reply {
 	if cmd != nil {
 		c.State().Publish(&cmd.Name)
 	}
-	if c.State().Reply != resp.ReplyOn {
-		r = s.filterReply(c, r)
+	if st := c.State(); st.Reply != resp.ReplyOn || st.Trailer != nil {
+		r = s.finishReply(c, r)
 	}
 	return r
+}
+
+// finishReply applies CLIENT REPLY to a command's reply and adds the
+// trailer after it (a monitor's line of its own command), which CLIENT
+// REPLY drops with the reply, except that CLIENT REPLY SKIP's own line is
+// sent (Redis adds it while only the next reply is to be skipped).
+func (s *Server) finishReply(c resp.Connection, r resp.Reply) resp.Reply {
+	st := c.State()
+	t := st.Trailer
+	st.Trailer = nil
+	keep := st.Reply == resp.ReplyOn || st.Reply == replySkipNext
+	if st.Reply != resp.ReplyOn {
+		r = s.filterReply(c, r)
+	}
+	switch {
+	case t == nil || !keep:
+		return r
+	case r == nil:
+		return reply.Raw(t)
+	}
+	return reply.Seq{r, reply.Raw(t)}
 }
 
 func (s *Server) exec(c resp.Connection, args [][]byte) (resp.Reply, *Command) {

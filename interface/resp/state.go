@@ -38,6 +38,11 @@ type ClientState struct {
 	// Closing is set when the connection must close after the pending reply.
 	Closing bool
 
+	// Trailer is written after the reply of the command running (the
+	// MONITOR line of a monitor's own command, which Redis adds after the
+	// reply); only the client's goroutine touches it.
+	Trailer []byte
+
 	// Cluster is the cluster layer's own state for this client (relays
 	// in flight); only the client's goroutine touches it.
 	Cluster any
@@ -57,6 +62,7 @@ const (
 	ShownMulti uint32 = 1 << iota
 	ShownClosing
 	ShownNoEvict
+	ShownReplyOff
 )
 
 // Shown mirrors parts of a ClientState in atomics, so they can be read
@@ -90,6 +96,9 @@ func (s *ClientState) Publish(name *string) {
 	}
 	if s.NoEvict {
 		f |= ShownNoEvict
+	}
+	if s.Reply == ReplyOff {
+		f |= ShownReplyOff
 	}
 	if s.Shown.Flags.Load() != f {
 		s.Shown.Flags.Store(f)
