@@ -69,7 +69,7 @@ var fuzzConfigSettable = []string{
 	"list-max-listpack-size", "list-compress-depth", "hll-sparse-max-bytes",
 	"slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold",
 	"notify-keyspace-events", "lfu-log-factor", "lfu-decay-time", "maxmemory-samples",
-	"active-expire-effort", "lazyfree-lazy-user-del", "latency-tracking",
+	"active-expire-effort", "lazyfree-lazy-user-del", "latency-tracking", "maxmemory-policy",
 	"latency-tracking-info-percentiles", "tracking-table-max-keys",
 }
 
@@ -280,9 +280,10 @@ var (
 	fuzzFloats = []string{"0", "1", "-1", "1.5", "-2.5", "nan", "NaN", "inf", "-inf", "+inf",
 		"Infinity", "1e400", "-1e400", "1e-400", "-0.0", "1.5 ", " 1.5", "", "0x10", "3.0e2",
 		"(1", "(1.5", "(-inf", "abc", "9223372036854775807", "1.7976931348623157e308", "5e-324"}
-	fuzzPatterns = []string{"*", "?", "a*", "*a*", "[a-z]*", "[^a]*", "\\*", "[", "[a-", "h*sh", "", "{t}*", "e1*"}
-	fuzzLex      = []string{"-", "+", "[a", "(a", "[c", "(z", "[", "(", "a", "[e1", "(", "-inf", "+inf", "(1"}
-	fuzzWords    = []string{"EX", "PX", "EXAT", "PXAT", "NX", "XX", "GT", "LT", "CH", "INCR", "KEEPTTL",
+	fuzzPatterns = []string{"*", "?", "a*", "*a*", "[a-z]*", "[^a]*", "\\*", "[", "[a-", "h*sh", "", "{t}*", "e1*",
+		"#", "nosort", "*->f1", "hash->f1", "bighash->*", "str*", "e*"}
+	fuzzLex   = []string{"-", "+", "[a", "(a", "[c", "(z", "[", "(", "a", "[e1", "(", "-inf", "+inf", "(1"}
+	fuzzWords = []string{"EX", "PX", "EXAT", "PXAT", "NX", "XX", "GT", "LT", "CH", "INCR", "KEEPTTL",
 		"PERSIST", "GET", "WITHSCORES", "WITHVALUES", "WITHSCORE", "LIMIT", "COUNT", "MATCH", "TYPE",
 		"BYLEX", "BYSCORE", "REV", "LEFT", "RIGHT", "BEFORE", "AFTER", "STORE", "STOREDIST", "ALPHA",
 		"ASC", "DESC", "BY", "WEIGHTS", "AGGREGATE", "SUM", "MIN", "MAX", "IDX", "LEN", "MINMATCHLEN",
@@ -437,6 +438,11 @@ func (g *cmdGen) typed(typ, name string) []byte {
 		return []byte(g.pick([]string{"command", "fork", "expire-cycle", "x"}))
 	case "message":
 		return []byte(g.pick([]string{"hi", ""}))
+	case "value":
+		// CONFIG SET's values too.
+		if g.src.intn(4) == 3 {
+			return []byte(g.pick([]string{"allkeys-lfu", "volatile-lfu", "allkeys-lru", "noeviction", "yes", "no", "0", "KEA", "1 2"}))
+		}
 	}
 	switch g.src.intn(3) {
 	case 0:
@@ -931,7 +937,8 @@ func (r *fuzzRunner) check(c *connection.Connection, args [][]byte, queued [][][
 	// Out of band: whole replies in either protocol (HELLO may switch
 	// between two of them), at least as many as a subscription command
 	// confirms; other clients' messages may come between them.
-	vals, err := decodeReplies(pushed, true, cmd)
+	anyError := sendsAnyError(cmd, queued)
+	vals, err := decodeReplies(pushed, true, anyError)
 	if err != nil {
 		r.fail("%s: pushed %s is not well formed: %v", shown, trimmed(pushed), err)
 		return
@@ -958,7 +965,7 @@ func (r *fuzzRunner) check(c *connection.Connection, args [][]byte, queued [][][
 			r.fail("%s: encoding the reply (RESP3 %v) panicked: %v", shown, resp3, err)
 			return
 		}
-		vals, err := decodeReplies(enc, resp3, cmd)
+		vals, err := decodeReplies(enc, resp3, anyError)
 		if err != nil {
 			r.fail("%s: reply %s (RESP3 %v) is not well formed: %v", shown, trimmed(enc), resp3, err)
 			return
@@ -987,7 +994,7 @@ func encodeReply(rep resp.Reply, resp3 bool) (enc []byte, err error) {
 }
 
 // decodeReplies reads enc as a sequence of whole replies.
-func decodeReplies(enc []byte, resp3 bool, cmd *Command) ([]client.Value, error) {
+func decodeReplies(enc []byte, resp3, anyError bool) ([]client.Value, error) {
 	rd := client.NewReader(bytes.NewReader(enc))
 	var vals []client.Value
 	for {
@@ -998,32 +1005,46 @@ func decodeReplies(enc []byte, resp3 bool, cmd *Command) ([]client.Value, error)
 		if err != nil {
 			return vals, err
 		}
-		if err := checkValue(v, resp3, cmd); err != nil {
+		if err := checkValue(v, resp3, anyError); err != nil {
 			return vals, err
 		}
 		vals = append(vals, v)
 	}
 }
 
+// sendsAnyError: DEBUG ERROR answers any text, as Redis does ("x" gives
+// -x), alone or in a transaction.
+func sendsAnyError(cmd *Command, queued [][][]byte) bool {
+	if cmd != nil && cmd.Name == "debug" {
+		return true
+	}
+	for _, q := range queued {
+		if qc := lookupCommand(q); qc != nil && qc.Name == "debug" {
+			return true
+		}
+	}
+	return false
+}
+
 // checkValue: RESP2 has only + - : $ *; an error starts with an
-// upper-case code (DEBUG ERROR sends what it is given).
-func checkValue(v client.Value, resp3 bool, cmd *Command) error {
+// upper-case code unless anyError.
+func checkValue(v client.Value, resp3, anyError bool) error {
 	if !resp3 && (len(v.Attrs) > 0 || !strings.ContainsRune("+-:$*", rune(v.Kind))) {
 		return fmt.Errorf("RESP3 type %q in a RESP2 reply", v.Kind)
 	}
-	if v.IsError() && !(cmd != nil && cmd.Name == "debug") {
+	if v.IsError() && !anyError {
 		code, _, _ := strings.Cut(v.Text(), " ")
 		if code == "" || strings.TrimFunc(code, func(r rune) bool { return r >= 'A' && r <= 'Z' }) != "" {
 			return fmt.Errorf("%w: %q", errBadErrorCode, v.Text())
 		}
 	}
 	for _, e := range v.Elems {
-		if err := checkValue(e, resp3, cmd); err != nil {
+		if err := checkValue(e, resp3, anyError); err != nil {
 			return err
 		}
 	}
 	for _, e := range v.Attrs {
-		if err := checkValue(e, resp3, cmd); err != nil {
+		if err := checkValue(e, resp3, anyError); err != nil {
 			return err
 		}
 	}
