@@ -496,11 +496,13 @@ func listBPop(db *DB, c resp.Connection, args [][]byte, left bool) resp.Reply {
 }
 
 func execBLMPop(db *DB, c resp.Connection, args [][]byte) resp.Reply {
-	timeout, errR := blockTimeout(args[1])
+	// As Redis: numkeys, the keys, the direction and COUNT before the
+	// timeout.
+	keys, left, count, errR := listMPopArgs(args, 2)
 	if errR != nil {
 		return errR
 	}
-	keys, left, count, errR := listMPopArgs(args, 2)
+	timeout, errR := blockTimeout(args[1])
 	if errR != nil {
 		return errR
 	}

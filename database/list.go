@@ -268,16 +268,17 @@ func listIndex(idx int64, n int) (int, bool) {
 }
 
 func execLIndex(db *DB, c resp.Connection, args [][]byte) resp.Reply {
-	idx, ok := utils.ParseInt(args[2])
-	if !ok {
-		return reply.NotInteger
-	}
+	// As Redis: the key (nil, WRONGTYPE) before the index.
 	l, errR := db.listGet(args[1], true)
 	if errR != nil {
 		return errR
 	}
 	if l == nil {
 		return reply.Null
+	}
+	idx, ok := utils.ParseInt(args[2])
+	if !ok {
+		return reply.NotInteger
 	}
 	i, ok := listIndex(idx, l.Len())
 	if !ok {
