@@ -104,6 +104,15 @@ func (p *Persister) AppendRewriting(db int, args [][]byte, gen uint64, tail []Re
 	return seq
 }
 
+// AppendTail adds records to the running rewrite's tail only: the writes
+// made during a rewrite that has no live file to append to (BGREWRITEAOF
+// with appendonly off). tx wraps several in MULTI/EXEC.
+func (p *Persister) AppendTail(gen uint64, tail []Record, tx bool) {
+	p.mu.Lock()
+	p.tailLocked(gen, tail, tx)
+	p.mu.Unlock()
+}
+
 // tailLocked adds records to the running rewrite's tail, wrapped in
 // MULTI/EXEC when asked and there are several.
 func (p *Persister) tailLocked(gen uint64, recs []Record, tx bool) {

@@ -27,6 +27,15 @@ func (db *DB) propagate(args [][]byte) {
 	db.srv.stats.dirty.Add(1)
 	p := db.srv.persist.aof.Load()
 	if p == nil {
+		// No live file; a BGREWRITEAOF may still be writing one, whose
+		// tail must get what changes meanwhile.
+		if run := db.srv.persist.rewriting.Load(); run != nil && run.detached != nil {
+			if db.tx != nil {
+				db.tx.add(db, args)
+				return
+			}
+			run.detached.AppendTail(run.gen, db.srv.rewriteTail(run, db, args), false)
+		}
 		return
 	}
 	if db.tx != nil {

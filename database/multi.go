@@ -170,6 +170,8 @@ func execExec(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if p := s.persist.aof.Load(); p != nil && len(tx.recs) > 0 {
 		p.AppendTx(tx.recs, tx.gen, tx.tail)
 		s.afterWrite(c)
+	} else if run := s.persist.rewriting.Load(); p == nil && run != nil && run.detached != nil && len(tx.tail) > 0 {
+		run.detached.AppendTail(tx.gen, tx.tail, true)
 	}
 	s.discardTransaction(c)
 	return replies

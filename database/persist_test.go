@@ -1,13 +1,19 @@
 package database
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"goredis/aof"
 	"goredis/config"
+	"goredis/interface/resp"
+	"goredis/resp/client"
 	"goredis/resp/connection"
 	"goredis/resp/reply"
 )
@@ -118,5 +124,108 @@ func TestReplayInProcess(t *testing.T) {
 	got, _ := os.ReadFile(filepath.Join(dir, "appendonly.aof"))
 	if !strings.HasSuffix(string(got), "*3\r\n$3\r\nSET\r\n$5\r\nafter\r\n$1\r\nx\r\n") {
 		t.Errorf("file after a write: %q", got)
+	}
+}
+
+// TestBgRewriteWithAppendOnlyOff: BGREWRITEAOF with appendonly off writes
+// a file that holds the dataset as it is when the rewrite ends, although
+// clients rename, create, delete and change keys (alone and in MULTI)
+// while it dumps: each such write reaches the rewrite's tail.
+func TestBgRewriteWithAppendOnlyOff(t *testing.T) {
+	dir := t.TempDir()
+	old := config.Get()
+	load := func(args ...string) {
+		if _, err := config.Load(append([]string{"--port", strconv.Itoa(old.Port), "--enable-debug-command", "yes"}, args...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	load("--dir", dir, "--appendonly", "no")
+	t.Cleanup(func() { load("--dir", old.Dir, "--enable-debug-command", old.EnableDebugCommand) })
+	srv := NewServer()
+	t.Cleanup(srv.Close)
+	c := connection.NewFake()
+	run := func(args ...string) string { return string(reply.Encode(srv.Exec(c, strArgs(args...)), false)) }
+	if got := run("DEBUG", "POPULATE", "50000"); got != "+OK\r\n" {
+		t.Fatalf("DEBUG POPULATE: %q", got)
+	}
+	// The writes stop before the new file is finished: all must be in it.
+	var stop atomic.Bool
+	written := make(chan struct{})
+	testHookRewriteDumped = func() { stop.Store(true); <-written }
+	t.Cleanup(func() { testHookRewriteDumped = nil })
+	if got := run("BGREWRITEAOF"); !strings.HasPrefix(got, "+Background append only file rewriting") {
+		t.Fatalf("BGREWRITEAOF: %q", got)
+	}
+	// Writes while the dump runs, on keys of shards dumped and not yet.
+	n := 0
+	for i := 0; i < 50000 && !stop.Load(); i++ {
+		n++
+		k := "key:" + strconv.Itoa(i)
+		switch i % 4 {
+		case 0:
+			run("RENAME", k, "moved:"+strconv.Itoa(i))
+		case 1:
+			run("DEL", k)
+		case 2:
+			run("MULTI")
+			run("APPEND", k, "+x")
+			run("SET", "new:"+strconv.Itoa(i), "v")
+			run("EXEC")
+		case 3:
+			run("RPUSH", "list:"+strconv.Itoa(i%50), k)
+		}
+	}
+	close(written)
+	if n < 100 {
+		t.Logf("only %d writes during the dump", n)
+	}
+	for i := 0; srv.persist.rewriting.Load() != nil; i++ {
+		if i == 2000 {
+			t.Fatal("the rewrite did not end")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := run("INFO", "persistence"); !strings.Contains(got, "aof_last_bgrewrite_status:ok") {
+		t.Fatalf("rewrite failed: %s", got)
+	}
+	// The file, replayed into a fresh server, gives the same dataset.
+	cfg := *config.Get()
+	cfg.AppendOnly = true
+	replay := NewServer()
+	t.Cleanup(replay.Close)
+	replay.MarkLoading()
+	if err := replay.loadAppendOnly(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	rc := connection.NewFake()
+	dump := func(s *Server, c resp.Connection) map[string]string {
+		out := map[string]string{}
+		keys, err := client.NewReader(bytes.NewReader(reply.Encode(s.Exec(c, strArgs("KEYS", "*")), false))).ReadValue()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range keys.Elems {
+			key := k.Text()
+			v := reply.Encode(s.Exec(c, strArgs("TYPE", key)), false)
+			switch string(v) {
+			case "+string\r\n":
+				v = reply.Encode(s.Exec(c, strArgs("GET", key)), false)
+			case "+list\r\n":
+				v = reply.Encode(s.Exec(c, strArgs("LRANGE", key, "0", "-1")), false)
+			}
+			out[key] = string(v)
+		}
+		return out
+	}
+	want, got := dump(srv, c), dump(replay, rc)
+	if len(got) != len(want) {
+		t.Errorf("replayed %d keys, the server has %d", len(got), len(want))
+	}
+	bad := 0
+	for k, v := range want {
+		if got[k] != v && bad < 5 {
+			t.Errorf("key %q: replayed %q, server %q", k, got[k], v)
+			bad++
+		}
 	}
 }

@@ -236,10 +236,17 @@ func (s *Server) startRewrite() error {
 	return nil
 }
 
+// testHookRewriteDumped, when set by a test, runs between the dump and the
+// new file's swap.
+var testHookRewriteDumped func()
+
 // runRewrite dumps every shard and swaps the new file in.
 func (s *Server) runRewrite(run *rewriteRun) {
 	err := s.dumpForRewrite(run)
 	if err == nil {
+		if testHookRewriteDumped != nil {
+			testHookRewriteDumped()
+		}
 		_, err = run.rw.Finish()
 	} else {
 		run.rw.Abort()
