@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -98,6 +99,15 @@ func (h *Handler) Handle(ctx context.Context, nc net.Conn) {
 		c.MarkActive()
 		if !c.Parser.MidFrame() {
 			held.writeTo(c)
+			if _, _, out := c.Buffers(); out > 0 {
+				// Let the other connections whose requests arrived with
+				// this one run theirs before the replies go out, as
+				// Redis reads every ready client before it writes: the
+				// clients then find their replies together (fewer wake-
+				// ups on their side). GET/SET -P16 with 50 clients on 2
+				// cores: +15-30% requests per second.
+				runtime.Gosched()
+			}
 			if err := c.Flush(); err != nil {
 				return err
 			}
