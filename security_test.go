@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"goredis/resp/client"
 	"goredis/resp/client/redistest"
 )
 
@@ -41,15 +40,8 @@ func pairOf(t *testing.T, extra ...string) (ours, theirs string) {
 // runSession runs ss on a new connection to each server and compares.
 func runSession(t *testing.T, name, ours, theirs string, ss []step) {
 	t.Helper()
-	a, err := client.DialRaw(ours)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, b := dialRaw(t, ours), dialRaw(t, theirs)
 	defer a.Close()
-	b, err := client.DialRaw(theirs)
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer b.Close()
 	for _, s := range ss {
 		va, ea := a.Do(5*time.Second, s.args...)
@@ -109,16 +101,7 @@ func TestRequirePassAgainstRedis(t *testing.T) {
 	// for its arity: Redis's reply each time (NOAUTH, or the unknown
 	// command / unknown subcommand / arity errors Redis checks first).
 	names := commandNames(t, ours)
-	a, err := client.DialRaw(ours)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := client.DialRaw(theirs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	a, b := dialRaw(t, ours), dialRaw(t, theirs)
 	for _, n := range names {
 		switch n {
 		case "auth", "hello", "quit", "reset":
@@ -154,11 +137,7 @@ func TestRequirePassAgainstRedis(t *testing.T) {
 // commandNames lists our command table's names (COMMAND LIST).
 func commandNames(t *testing.T, addr string) []string {
 	t.Helper()
-	c, err := client.DialRaw(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialRaw(t, addr)
 	if v, err := c.Do(5*time.Second, "AUTH", "s3cret"); err != nil || v.IsError() {
 		t.Fatalf("AUTH: %v %q", err, v.Raw)
 	}
