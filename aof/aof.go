@@ -159,9 +159,7 @@ func (p *Persister) appendLocked(db int, args [][]byte) {
 func (p *Persister) Append(db int, args [][]byte) uint64 {
 	p.mu.Lock()
 	p.appendLocked(db, args)
-	p.seq++
-	seq := p.seq
-	p.seqA.Store(seq)
+	seq := p.nextSeqLocked()
 	p.mu.Unlock()
 	return seq
 }
@@ -181,11 +179,16 @@ func (p *Persister) AppendTx(recs []Record, gen uint64, tail []Record) uint64 {
 		p.appendLocked(p.lastDB, [][]byte{wordExec})
 	}
 	p.tailLocked(gen, tail, true)
-	p.seq++
-	seq := p.seq
-	p.seqA.Store(seq)
+	seq := p.nextSeqLocked()
 	p.mu.Unlock()
 	return seq
+}
+
+// nextSeqLocked numbers the record just appended; p.mu is held.
+func (p *Persister) nextSeqLocked() uint64 {
+	p.seq++
+	p.seqA.Store(p.seq)
+	return p.seq
 }
 
 // LastSeq is the sequence number of the last record appended.

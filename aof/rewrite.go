@@ -97,9 +97,7 @@ func (p *Persister) AppendRewriting(db int, args [][]byte, gen uint64, tail []Re
 	p.mu.Lock()
 	p.appendLocked(db, args)
 	p.tailLocked(gen, tail, false)
-	p.seq++
-	seq := p.seq
-	p.seqA.Store(seq)
+	seq := p.nextSeqLocked()
 	p.mu.Unlock()
 	return seq
 }

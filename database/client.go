@@ -126,9 +126,9 @@ func execClientSetname(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 
 func execClientNoEvict(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	switch {
-	case eqFold(args[2], "on"):
+	case utils.EqualFoldASCII(args[2], "on"):
 		c.State().NoEvict = true
-	case eqFold(args[2], "off"):
+	case utils.EqualFoldASCII(args[2], "off"):
 		c.State().NoEvict = false
 	default:
 		return reply.SyntaxErr
@@ -141,12 +141,12 @@ func execClientNoEvict(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 func execClientReply(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	st := c.State()
 	switch {
-	case eqFold(args[2], "on"):
+	case utils.EqualFoldASCII(args[2], "on"):
 		st.Reply = resp.ReplyOn
 		return reply.OK
-	case eqFold(args[2], "off"):
+	case utils.EqualFoldASCII(args[2], "off"):
 		st.Reply = resp.ReplyOff
-	case eqFold(args[2], "skip"):
+	case utils.EqualFoldASCII(args[2], "skip"):
 		if st.Reply != resp.ReplyOff {
 			st.Reply = replySkipNext
 		}
@@ -169,7 +169,7 @@ func execClientTracking(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	for j := 3; j < len(args); j++ {
 		more := j+1 < len(args)
 		switch {
-		case eqFold(args[j], "redirect") && more:
+		case utils.EqualFoldASCII(args[j], "redirect") && more:
 			j++
 			if redirected {
 				return reply.Err("A client can only redirect to a single other client")
@@ -182,14 +182,14 @@ func execClientTracking(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 				return reply.Err("The client ID you want redirect to does not exist")
 			}
 			redirected = id != 0
-		case eqFold(args[j], "bcast"):
+		case utils.EqualFoldASCII(args[j], "bcast"):
 			bcast = true
-		case eqFold(args[j], "optin"):
+		case utils.EqualFoldASCII(args[j], "optin"):
 			optin = true
-		case eqFold(args[j], "optout"):
+		case utils.EqualFoldASCII(args[j], "optout"):
 			optout = true
-		case eqFold(args[j], "noloop"):
-		case eqFold(args[j], "prefix") && more:
+		case utils.EqualFoldASCII(args[j], "noloop"):
+		case utils.EqualFoldASCII(args[j], "prefix") && more:
 			j++
 			prefixes = append(prefixes, args[j])
 		default:
@@ -197,9 +197,9 @@ func execClientTracking(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		}
 	}
 	switch {
-	case eqFold(args[2], "off"):
+	case utils.EqualFoldASCII(args[2], "off"):
 		return reply.OK
-	case !eqFold(args[2], "on"):
+	case !utils.EqualFoldASCII(args[2], "on"):
 		return reply.SyntaxErr
 	}
 	if !bcast && len(prefixes) > 0 {
@@ -241,14 +241,14 @@ func execClientUnblock(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if len(args) > 4 {
 		return subcommandSyntaxErr(args)
 	}
-	if len(args) == 4 && !eqFold(args[3], "timeout") && !eqFold(args[3], "error") {
+	if len(args) == 4 && !utils.EqualFoldASCII(args[3], "timeout") && !utils.EqualFoldASCII(args[3], "error") {
 		return reply.Err("CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
 	}
 	id, ok := utils.ParseInt(args[2])
 	if !ok {
 		return reply.NotInteger
 	}
-	if db.srv.unblockClient(id, len(args) == 4 && eqFold(args[3], "error")) {
+	if db.srv.unblockClient(id, len(args) == 4 && utils.EqualFoldASCII(args[3], "error")) {
 		return reply.Int(1)
 	}
 	return reply.Int(0)
@@ -269,13 +269,13 @@ const (
 
 func parseClientType(b []byte) int {
 	switch {
-	case eqFold(b, "normal"):
+	case utils.EqualFoldASCII(b, "normal"):
 		return clientNormal
-	case eqFold(b, "replica"), eqFold(b, "slave"):
+	case utils.EqualFoldASCII(b, "replica"), utils.EqualFoldASCII(b, "slave"):
 		return clientReplica
-	case eqFold(b, "pubsub"):
+	case utils.EqualFoldASCII(b, "pubsub"):
 		return clientPubsub
-	case eqFold(b, "master"):
+	case utils.EqualFoldASCII(b, "master"):
 		return clientMaster
 	}
 	return -1
@@ -298,7 +298,7 @@ func execClientList(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 			b = db.srv.appendClientInfo(b, c, o, args, now)
 			b = append(b, '\n')
 		}
-	case len(args) == 4 && eqFold(args[2], "type"):
+	case len(args) == 4 && utils.EqualFoldASCII(args[2], "type"):
 		typ := parseClientType(args[3])
 		if typ < 0 {
 			return reply.Err("Unknown client type '" + string(args[3]) + "'")
@@ -309,7 +309,7 @@ func execClientList(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 				b = append(b, '\n')
 			}
 		}
-	case len(args) > 3 && eqFold(args[2], "id"):
+	case len(args) > 3 && utils.EqualFoldASCII(args[2], "id"):
 		ids := make([]int64, 0, len(args)-3)
 		for _, a := range args[3:] {
 			id, ok := utils.ParseInt(a)
@@ -552,31 +552,31 @@ func execClientKill(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 			more := i+1 < len(args)
 			opt := args[i]
 			switch {
-			case more && eqFold(opt, "id"):
+			case more && utils.EqualFoldASCII(opt, "id"):
 				v, ok := utils.ParseInt(args[i+1])
 				if !ok || v < 1 {
 					return reply.Err("client-id should be greater than 0")
 				}
 				id = v
-			case more && eqFold(opt, "type"):
+			case more && utils.EqualFoldASCII(opt, "type"):
 				typ = parseClientType(args[i+1])
 				if typ < 0 {
 					return reply.Err("Unknown client type '" + string(args[i+1]) + "'")
 				}
-			case more && eqFold(opt, "addr"):
+			case more && utils.EqualFoldASCII(opt, "addr"):
 				addr, hasAddr = string(args[i+1]), true
-			case more && eqFold(opt, "laddr"):
+			case more && utils.EqualFoldASCII(opt, "laddr"):
 				laddr, hasLaddr = string(args[i+1]), true
-			case more && eqFold(opt, "user"):
+			case more && utils.EqualFoldASCII(opt, "user"):
 				user, hasUser = string(args[i+1]), true
 				if user != "default" {
 					return reply.Err("No such user '" + user + "'")
 				}
-			case more && eqFold(opt, "skipme"):
+			case more && utils.EqualFoldASCII(opt, "skipme"):
 				switch {
-				case eqFold(args[i+1], "yes"):
+				case utils.EqualFoldASCII(args[i+1], "yes"):
 					skipme = true
-				case eqFold(args[i+1], "no"):
+				case utils.EqualFoldASCII(args[i+1], "no"):
 					skipme = false
 				default:
 					return reply.SyntaxErr
@@ -720,9 +720,9 @@ func execClientPause(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	mode := pauseAll
 	if len(args) == 4 {
 		switch {
-		case eqFold(args[3], "write"):
+		case utils.EqualFoldASCII(args[3], "write"):
 			mode = pauseWrite
-		case eqFold(args[3], "all"):
+		case utils.EqualFoldASCII(args[3], "all"):
 		default:
 			return reply.Err("CLIENT PAUSE mode must be WRITE or ALL")
 		}

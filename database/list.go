@@ -316,9 +316,9 @@ func execLSet(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 func execLInsert(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	var after bool
 	switch {
-	case eqFold(args[2], "after"):
+	case utils.EqualFoldASCII(args[2], "after"):
 		after = true
-	case eqFold(args[2], "before"):
+	case utils.EqualFoldASCII(args[2], "before"):
 	default:
 		return reply.SyntaxErr
 	}
@@ -431,7 +431,7 @@ func execLPos(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		}
 		v, ok := utils.ParseInt(args[i+1])
 		switch {
-		case eqFold(args[i], "rank"):
+		case utils.EqualFoldASCII(args[i], "rank"):
 			if !ok {
 				return reply.NotInteger
 			}
@@ -439,12 +439,12 @@ func execLPos(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 				return errListRankZero
 			}
 			rank = v
-		case eqFold(args[i], "count"):
+		case utils.EqualFoldASCII(args[i], "count"):
 			if !ok || v < 0 {
 				return errListCountNeg
 			}
 			count = v
-		case eqFold(args[i], "maxlen"):
+		case utils.EqualFoldASCII(args[i], "maxlen"):
 			if !ok || v < 0 {
 				return errListMaxlenNeg
 			}
@@ -512,9 +512,9 @@ func execLPos(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 // listWhere parses LEFT or RIGHT.
 func listWhere(b []byte) (left, ok bool) {
 	switch {
-	case eqFold(b, "left"):
+	case utils.EqualFoldASCII(b, "left"):
 		return true, true
-	case eqFold(b, "right"):
+	case utils.EqualFoldASCII(b, "right"):
 		return false, true
 	}
 	return false, false
@@ -621,7 +621,7 @@ func listMPopArgs(args [][]byte, at int) (keys [][]byte, left bool, count int64,
 	count = 1
 	seen := false
 	for i++; i < len(args); i++ {
-		if eqFold(args[i], "count") && i+1 < len(args) && !seen {
+		if utils.EqualFoldASCII(args[i], "count") && i+1 < len(args) && !seen {
 			v, ok := utils.ParseInt(args[i+1])
 			if !ok || v <= 0 {
 				return nil, false, 0, errListCountPos

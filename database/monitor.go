@@ -48,9 +48,14 @@ type adminState struct {
 	monMu sync.Mutex
 	// feedMu orders lines against a new monitor's OK: feeds hold it for
 	// reading, MONITOR for writing while it registers and enqueues its OK.
-	feedMu   sync.RWMutex
-	monitors map[int64]*monitor // by client id
-	monList  atomic.Pointer[[]*monitor]
+	feedMu sync.RWMutex
+	// monitors are the MONITOR clients by id; their lines go to each
+	// client's own output buffer (Connection.Enqueue), in order with its
+	// replies, and are written by the connection's writer, so a slow
+	// monitor never blocks a command. As in Redis a monitor is a normal
+	// client for client-output-buffer-limit.
+	monitors map[int64]resp.Connection
+	monList  atomic.Pointer[[]resp.Connection]
 
 	pause clientPause
 
@@ -87,7 +92,7 @@ func (s *Server) admin() *adminState {
 		srv:      s,
 		runID:    randomHex40(),
 		replID:   randomHex40(),
-		monitors: make(map[int64]*monitor),
+		monitors: make(map[int64]resp.Connection),
 	}
 	a.lastSave.Store(s.startTime.Unix())
 	a.memStartup = usedMemory()
@@ -223,14 +228,6 @@ func commandMask(c resp.Connection, cmd *Command) Flag {
 	return f
 }
 
-// monitor is one MONITOR client. Its lines go to the client's own output
-// buffer (Connection.Enqueue), in order with its replies, and are written
-// by the connection's writer, so a slow monitor never blocks a command.
-// As in Redis a monitor is a normal client for client-output-buffer-limit.
-type monitor struct {
-	c resp.Connection
-}
-
 func execMonitor(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	st := c.State()
 	if st.InMulti {
@@ -243,11 +240,10 @@ func execMonitor(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	// Registered and its OK enqueued in one step for the feeds, so the
 	// client sees the OK only once it is attached and no line overtakes
 	// the OK.
-	m := &monitor{c: c}
 	a.feedMu.Lock()
 	defer a.feedMu.Unlock()
 	a.monMu.Lock()
-	a.monitors[c.ID()] = m
+	a.monitors[c.ID()] = c
 	a.publishMonitorsLocked()
 	monitorsAttached.Add(1)
 	hooksArmed.Add(1)
@@ -259,7 +255,7 @@ func execMonitor(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 }
 
 func (a *adminState) publishMonitorsLocked() {
-	list := make([]*monitor, 0, len(a.monitors))
+	list := make([]resp.Connection, 0, len(a.monitors))
 	for _, m := range a.monitors {
 		list = append(list, m)
 	}
@@ -273,7 +269,7 @@ func (a *adminState) isMonitor(c resp.Connection) bool {
 	}
 	id := c.ID()
 	for _, m := range *list {
-		if m.c.ID() == id {
+		if m.ID() == id {
 			return true
 		}
 	}
@@ -282,8 +278,7 @@ func (a *adminState) isMonitor(c resp.Connection) bool {
 
 func (a *adminState) removeMonitor(id int64) {
 	a.monMu.Lock()
-	m := a.monitors[id]
-	if m != nil {
+	if _, ok := a.monitors[id]; ok {
 		delete(a.monitors, id)
 		a.publishMonitorsLocked()
 		monitorsAttached.Add(-1)
@@ -318,13 +313,13 @@ func (a *adminState) feedMonitors(c resp.Connection, args [][]byte) {
 	defer a.feedMu.RUnlock()
 	for _, m := range *a.monList.Load() {
 		switch {
-		case m.c == c:
+		case m == c:
 			st := c.State()
 			st.Trailer = append(st.Trailer, line...)
-		case m.c.State().Shown.Flags.Load()&resp.ShownReplyOff != 0:
+		case m.State().Shown.Flags.Load()&resp.ShownReplyOff != 0:
 		default:
 			// Enqueue closes a monitor past its output limit.
-			m.c.Enqueue(reply.Raw(line))
+			m.Enqueue(reply.Raw(line))
 		}
 	}
 }
@@ -376,46 +371,29 @@ func redacted(args [][]byte) uint64 {
 	}
 	var m uint64
 	switch {
-	case eqFold(args[0], "auth"):
+	case utils.EqualFoldASCII(args[0], "auth"):
 		for i := 1; i < len(args) && i < 64; i++ {
 			m |= 1 << uint(i)
 		}
-	case eqFold(args[0], "hello"):
+	case utils.EqualFoldASCII(args[0], "hello"):
 		for i := 1; i+2 < len(args) && i+2 < 64; i++ {
-			if eqFold(args[i], "auth") {
+			if utils.EqualFoldASCII(args[i], "auth") {
 				m |= 1<<uint(i+1) | 1<<uint(i+2)
 				i += 2
 			}
 		}
-	case eqFold(args[0], "migrate"):
+	case utils.EqualFoldASCII(args[0], "migrate"):
 		for i := 6; i < len(args) && i < 64; i++ {
-			if eqFold(args[i], "auth") && i+1 < len(args) && i+1 < 64 {
+			if utils.EqualFoldASCII(args[i], "auth") && i+1 < len(args) && i+1 < 64 {
 				m |= 1 << uint(i+1)
 				i++
-			} else if eqFold(args[i], "auth2") && i+2 < len(args) && i+2 < 64 {
+			} else if utils.EqualFoldASCII(args[i], "auth2") && i+2 < len(args) && i+2 < 64 {
 				m |= 1<<uint(i+1) | 1<<uint(i+2)
 				i += 2
-			} else if eqFold(args[i], "keys") {
+			} else if utils.EqualFoldASCII(args[i], "keys") {
 				break
 			}
 		}
 	}
 	return m
-}
-
-// eqFold reports whether b equals the lowercase ASCII word s, ignoring case.
-func eqFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != s[i] {
-			return false
-		}
-	}
-	return true
 }

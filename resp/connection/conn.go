@@ -309,9 +309,15 @@ func (c *Connection) closeForLimit() {
 		return
 	}
 	logger.Warningf("Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", c.describe())
+	c.fail(errOutputLimit)
+}
+
+// fail keeps err as the connection's write error (unless it has one),
+// drops the pending output and closes the connection.
+func (c *Connection) fail(err error) {
 	c.mu.Lock()
 	if c.werr == nil {
-		c.werr = errOutputLimit
+		c.werr = err
 	}
 	c.out = c.out[:0]
 	c.mu.Unlock()
@@ -334,13 +340,7 @@ func (c *Connection) describe() string {
 func (c *Connection) Flush() error {
 	if c.BeforeFlush != nil {
 		if err := c.BeforeFlush(); err != nil {
-			c.mu.Lock()
-			if c.werr == nil {
-				c.werr = err
-			}
-			c.out = c.out[:0]
-			c.mu.Unlock()
-			_ = c.Close()
+			c.fail(err)
 			return err
 		}
 	}
