@@ -282,8 +282,13 @@ func parseClientType(b []byte) int {
 }
 
 // clientType is Redis's getClientType: monitors count as normal clients.
-func clientType(c resp.Connection) int {
-	if c.State().SubscriptionCount() > 0 {
+// Other clients are read from their published state, self directly.
+func clientType(self, o resp.Connection) int {
+	n := o.State().ShownSubscriptionCount()
+	if o == self {
+		n = self.State().SubscriptionCount()
+	}
+	if n > 0 {
 		return clientPubsub
 	}
 	return clientNormal
@@ -304,7 +309,7 @@ func execClientList(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 			return reply.Err("Unknown client type '" + string(args[3]) + "'")
 		}
 		for _, o := range db.srv.clients.list() {
-			if clientType(o) == typ {
+			if clientType(c, o) == typ {
 				b = db.srv.appendClientInfo(b, c, o, args, now)
 				b = append(b, '\n')
 			}
@@ -591,7 +596,7 @@ func execClientKill(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		switch {
 		case hasAddr && o.RemoteAddr() != addr,
 			hasLaddr && o.LocalAddr() != laddr,
-			typ >= 0 && clientType(o) != typ,
+			typ >= 0 && clientType(c, o) != typ,
 			id != 0 && o.ID() != id,
 			hasUser && o.User() != user:
 			continue

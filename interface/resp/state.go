@@ -119,3 +119,9 @@ type WatchedKey struct {
 func (s *ClientState) SubscriptionCount() int {
 	return len(s.Channels) + len(s.Patterns) + len(s.ShardChannels)
 }
+
+// ShownSubscriptionCount is SubscriptionCount as last published, for
+// other clients' goroutines.
+func (s *ClientState) ShownSubscriptionCount() int {
+	return int(s.Shown.Subs.Load() + s.Shown.Patterns.Load() + s.Shown.ShardSub.Load())
+}
