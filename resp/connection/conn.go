@@ -4,6 +4,7 @@ package connection
 
 import (
 	"errors"
+	"io"
 	"net"
 	"strconv"
 	"sync"
@@ -26,6 +27,7 @@ const outFlushAt = 64 * 1024
 // Connection is one client.
 type Connection struct {
 	conn  net.Conn
+	sock  io.ReadWriter // conn's reads and writes (newSocket)
 	id    int64
 	state resp.ClientState
 
@@ -66,10 +68,10 @@ type Connection struct {
 
 // New wraps an accepted socket.
 func New(conn net.Conn) *Connection {
-	c := &Connection{conn: conn, id: nextID.Add(1), created: time.Now(), user: "default", done: make(chan struct{})}
+	c := &Connection{conn: conn, sock: newSocket(conn), id: nextID.Add(1), created: time.Now(), user: "default", done: make(chan struct{})}
 	c.proto.Store(2)
 	c.active.Store(clock.Mono())
-	c.Parser = parser.New(conn, c)
+	c.Parser = parser.New(c.sock, c)
 	c.Parser.BeforeRead = c.Flush
 	return c
 }
@@ -363,7 +365,7 @@ func (c *Connection) Flush() error {
 	c.inflight = len(buf)
 	c.mu.Unlock()
 
-	_, err := c.conn.Write(buf)
+	_, err := c.sock.Write(buf)
 
 	c.mu.Lock()
 	c.inflight = 0
