@@ -28,3 +28,26 @@ func BenchmarkAddRank(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRandomUpdate is redis-benchmark's ZADD with -r 100000: a random
+// member of 100k gets a random score, so most updates move the node.
+func BenchmarkRandomUpdate(b *testing.B) {
+	const size = 100_000
+	z := NewSkiplist()
+	members := make([]string, size)
+	for i := range members {
+		members[i] = "element:" + strconv.Itoa(i)
+		z.Set(members[i], float64(i))
+	}
+	rnd := uint64(1)
+	next := func() int {
+		rnd ^= rnd << 13
+		rnd ^= rnd >> 7
+		rnd ^= rnd << 17
+		return int(rnd % size)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		z.Set(members[next()], float64(next()))
+	}
+}
