@@ -1,6 +1,9 @@
 package sortedset
 
-import "math/rand/v2"
+import (
+	"math/rand/v2"
+	"unsafe"
+)
 
 // The skiplist orders elements by (score, member) and keeps, on every
 // forward link, the number of elements the link jumps over (its span), so
@@ -15,14 +18,26 @@ type link struct {
 	span    int
 }
 
+// A node's links are stored just before it, in the same object (nodeN):
+// link i at 16*(i+1) bytes below the node. A search step reads a node's
+// score and one of its links, which then share a cache line for most
+// nodes; with the links behind a slice header after the other fields, a
+// step touched two lines, and searches of a large set wait on memory.
 type node struct {
-	member   string
 	score    float64
+	member   string
 	backward *node
 	// next chains the node in its hash bucket (the member index).
-	next  *node
-	hash  uint64
-	level []link
+	next   *node
+	hash   uint64
+	levels int
+}
+
+const linkSize = int(unsafe.Sizeof(link{}))
+
+// lv returns n's link at level i (i < n.levels).
+func (n *node) lv(i int) *link {
+	return (*link)(unsafe.Add(unsafe.Pointer(n), -(i+1)*linkSize))
 }
 
 type skiplist struct {
@@ -33,7 +48,7 @@ type skiplist struct {
 }
 
 func newSkiplist() *skiplist {
-	return &skiplist{header: &node{level: make([]link, maxLevel)}, level: 1}
+	return &skiplist{header: newNode(maxLevel), level: 1}
 }
 
 func randomLevel() int {
@@ -49,48 +64,48 @@ func less(s1 float64, m1 string, s2 float64, m2 string) bool {
 	return s1 < s2 || (s1 == s2 && m1 < m2)
 }
 
-// Nodes of up to four levels (all but about 1 in 256) are allocated with
-// their links in one object, as Redis's zskiplistNode carries its levels.
+// Nodes of up to four levels (all but about 1 in 256) are allocated in an
+// object of their size, the others (and the header) with room for all.
 type (
 	node1 struct {
-		node
 		lv [1]link
+		node
 	}
 	node2 struct {
-		node
 		lv [2]link
+		node
 	}
 	node3 struct {
-		node
 		lv [3]link
+		node
 	}
 	node4 struct {
-		node
 		lv [4]link
+		node
+	}
+	nodeMax struct {
+		lv [maxLevel]link
+		node
 	}
 )
 
 // newNode allocates a node with levels links.
 func newNode(levels int) *node {
+	var n *node
 	switch levels {
 	case 1:
-		x := &node1{}
-		x.level = x.lv[:]
-		return &x.node
+		n = &(&node1{}).node
 	case 2:
-		x := &node2{}
-		x.level = x.lv[:]
-		return &x.node
+		n = &(&node2{}).node
 	case 3:
-		x := &node3{}
-		x.level = x.lv[:]
-		return &x.node
+		n = &(&node3{}).node
 	case 4:
-		x := &node4{}
-		x.level = x.lv[:]
-		return &x.node
+		n = &(&node4{}).node
+	default:
+		n = &(&nodeMax{}).node
 	}
-	return &node{level: make([]link, levels)}
+	n.levels = levels
+	return n
 }
 
 // insert adds a new element (the member must not be present).
@@ -112,35 +127,35 @@ func (sl *skiplist) insertNode(n *node) {
 		if i < sl.level-1 {
 			rank[i] = rank[i+1]
 		}
-		for f := x.level[i].forward; f != nil && less(f.score, f.member, score, member); f = x.level[i].forward {
-			rank[i] += x.level[i].span
+		for f := x.lv(i).forward; f != nil && less(f.score, f.member, score, member); f = x.lv(i).forward {
+			rank[i] += x.lv(i).span
 			x = f
 		}
 		update[i] = x
 	}
-	lvl := len(n.level)
+	lvl := n.levels
 	if lvl > sl.level {
 		for i := sl.level; i < lvl; i++ {
 			rank[i] = 0
 			update[i] = sl.header
-			update[i].level[i].span = sl.length
+			update[i].lv(i).span = sl.length
 		}
 		sl.level = lvl
 	}
 	for i := 0; i < lvl; i++ {
-		n.level[i].forward = update[i].level[i].forward
-		update[i].level[i].forward = n
-		n.level[i].span = update[i].level[i].span - (rank[0] - rank[i])
-		update[i].level[i].span = rank[0] - rank[i] + 1
+		n.lv(i).forward = update[i].lv(i).forward
+		update[i].lv(i).forward = n
+		n.lv(i).span = update[i].lv(i).span - (rank[0] - rank[i])
+		update[i].lv(i).span = rank[0] - rank[i] + 1
 	}
 	for i := lvl; i < sl.level; i++ {
-		update[i].level[i].span++
+		update[i].lv(i).span++
 	}
 	if update[0] != sl.header {
 		n.backward = update[0]
 	}
-	if n.level[0].forward != nil {
-		n.level[0].forward.backward = n
+	if n.lv(0).forward != nil {
+		n.lv(0).forward.backward = n
 	} else {
 		sl.tail = n
 	}
@@ -149,19 +164,19 @@ func (sl *skiplist) insertNode(n *node) {
 
 func (sl *skiplist) unlink(x *node, update *[maxLevel]*node) {
 	for i := 0; i < sl.level; i++ {
-		if update[i].level[i].forward == x {
-			update[i].level[i].span += x.level[i].span - 1
-			update[i].level[i].forward = x.level[i].forward
+		if update[i].lv(i).forward == x {
+			update[i].lv(i).span += x.lv(i).span - 1
+			update[i].lv(i).forward = x.lv(i).forward
 		} else {
-			update[i].level[i].span--
+			update[i].lv(i).span--
 		}
 	}
-	if x.level[0].forward != nil {
-		x.level[0].forward.backward = x.backward
+	if x.lv(0).forward != nil {
+		x.lv(0).forward.backward = x.backward
 	} else {
 		sl.tail = x.backward
 	}
-	for sl.level > 1 && sl.header.level[sl.level-1].forward == nil {
+	for sl.level > 1 && sl.header.lv(sl.level-1).forward == nil {
 		sl.level--
 	}
 	sl.length--
@@ -172,12 +187,12 @@ func (sl *skiplist) remove(score float64, member string) *node {
 	var update [maxLevel]*node
 	x := sl.header
 	for i := sl.level - 1; i >= 0; i-- {
-		for f := x.level[i].forward; f != nil && less(f.score, f.member, score, member); f = x.level[i].forward {
+		for f := x.lv(i).forward; f != nil && less(f.score, f.member, score, member); f = x.lv(i).forward {
 			x = f
 		}
 		update[i] = x
 	}
-	x = x.level[0].forward
+	x = x.lv(0).forward
 	if x == nil || x.score != score || x.member != member {
 		return nil
 	}
@@ -189,15 +204,15 @@ func (sl *skiplist) remove(score float64, member string) *node {
 // does not change and returns the node now holding the element.
 func (sl *skiplist) updateScore(n *node, newScore float64) *node {
 	if (n.backward == nil || n.backward.score < newScore || (n.backward.score == newScore && n.backward.member < n.member)) &&
-		(n.level[0].forward == nil || n.level[0].forward.score > newScore || (n.level[0].forward.score == newScore && n.level[0].forward.member > n.member)) {
+		(n.lv(0).forward == nil || n.lv(0).forward.score > newScore || (n.lv(0).forward.score == newScore && n.lv(0).forward.member > n.member)) {
 		n.score = newScore
 		return n
 	}
 	sl.remove(n.score, n.member)
 	n.score = newScore
 	n.backward = nil
-	for i := range n.level {
-		n.level[i] = link{}
+	for i := 0; i < n.levels; i++ {
+		*n.lv(i) = link{}
 	}
 	sl.insertNode(n)
 	return n
@@ -208,8 +223,8 @@ func (sl *skiplist) rank(score float64, member string) int {
 	r := 0
 	x := sl.header
 	for i := sl.level - 1; i >= 0; i-- {
-		for f := x.level[i].forward; f != nil && !less(score, member, f.score, f.member); f = x.level[i].forward {
-			r += x.level[i].span
+		for f := x.lv(i).forward; f != nil && !less(score, member, f.score, f.member); f = x.lv(i).forward {
+			r += x.lv(i).span
 			x = f
 		}
 		if x != sl.header && x.member == member {
@@ -227,9 +242,9 @@ func (sl *skiplist) byRank(r int) *node {
 	t := 0
 	x := sl.header
 	for i := sl.level - 1; i >= 0; i-- {
-		for x.level[i].forward != nil && t+x.level[i].span <= r {
-			t += x.level[i].span
-			x = x.level[i].forward
+		for x.lv(i).forward != nil && t+x.lv(i).span <= r {
+			t += x.lv(i).span
+			x = x.lv(i).forward
 		}
 		if t == r {
 			return x
@@ -244,12 +259,12 @@ func (sl *skiplist) firstAfter(below func(*node) bool) (*node, int) {
 	r := 0
 	x := sl.header
 	for i := sl.level - 1; i >= 0; i-- {
-		for f := x.level[i].forward; f != nil && below(f); f = x.level[i].forward {
-			r += x.level[i].span
+		for f := x.lv(i).forward; f != nil && below(f); f = x.lv(i).forward {
+			r += x.lv(i).span
 			x = f
 		}
 	}
-	return x.level[0].forward, r + 1
+	return x.lv(0).forward, r + 1
 }
 
 // lastBefore returns the last node for which notAbove is true (monotone:
@@ -258,8 +273,8 @@ func (sl *skiplist) lastBefore(notAbove func(*node) bool) (*node, int) {
 	r := 0
 	x := sl.header
 	for i := sl.level - 1; i >= 0; i-- {
-		for f := x.level[i].forward; f != nil && notAbove(f); f = x.level[i].forward {
-			r += x.level[i].span
+		for f := x.lv(i).forward; f != nil && notAbove(f); f = x.lv(i).forward {
+			r += x.lv(i).span
 			x = f
 		}
 	}
@@ -276,17 +291,17 @@ func (sl *skiplist) removeRanks(start, end int, fn func(*node)) int {
 	t := 0
 	x := sl.header
 	for i := sl.level - 1; i >= 0; i-- {
-		for x.level[i].forward != nil && t+x.level[i].span < start {
-			t += x.level[i].span
-			x = x.level[i].forward
+		for x.lv(i).forward != nil && t+x.lv(i).span < start {
+			t += x.lv(i).span
+			x = x.lv(i).forward
 		}
 		update[i] = x
 	}
 	t++
-	x = x.level[0].forward
+	x = x.lv(0).forward
 	removed := 0
 	for x != nil && t <= end {
-		next := x.level[0].forward
+		next := x.lv(0).forward
 		sl.unlink(x, &update)
 		fn(x)
 		removed++

@@ -69,7 +69,7 @@ func (z *SortedSet) ToListpack() {
 		return
 	}
 	lp := make([]Element, 0, z.sl.length)
-	for n := z.sl.header.level[0].forward; n != nil; n = n.level[0].forward {
+	for n := z.sl.header.lv(0).forward; n != nil; n = n.lv(0).forward {
 		lp = append(lp, Element{n.member, lpScore(n.score)})
 	}
 	z.lp, z.sl, z.tab = lp, nil, table{}
@@ -196,7 +196,7 @@ func (z *SortedSet) Walk(start int, rev bool, fn func(Element) bool) {
 			if rev {
 				n = n.backward
 			} else {
-				n = n.level[0].forward
+				n = n.lv(0).forward
 			}
 		}
 		return
@@ -399,7 +399,7 @@ func (z *SortedSet) Copy() any {
 		return &SortedSet{lp: append([]Element(nil), z.lp...)}
 	}
 	c := NewSkiplist()
-	for n := z.sl.header.level[0].forward; n != nil; n = n.level[0].forward {
+	for n := z.sl.header.lv(0).forward; n != nil; n = n.lv(0).forward {
 		c.tab.add(c.sl.insert(n.score, n.member))
 	}
 	return c
@@ -442,10 +442,10 @@ func (z *SortedSet) MemoryUsage(samples int64) int64 {
 	}
 	const nodeSize = int64(unsafe.Sizeof(node{}))
 	size := int64(16 + 8*len(z.tab.buckets) + 48)
-	n := z.sl.header.level[0].forward
+	n := z.sl.header.lv(0).forward
 	var sampled, bytes int64
-	for ; n != nil && (samples == 0 || sampled < samples); n = n.level[0].forward {
-		bytes += nodeSize + int64(len(n.member)) + int64(len(n.level))*16 + 24
+	for ; n != nil && (samples == 0 || sampled < samples); n = n.lv(0).forward {
+		bytes += nodeSize + int64(len(n.member)) + int64(n.levels)*16 + 24
 		sampled++
 	}
 	if sampled > 0 {

@@ -27,7 +27,7 @@ func checkInvariants(t *testing.T, z *SortedSet, model []Element) {
 	// Level 0: order, backward links, tail.
 	var prev *node
 	i := 0
-	for n := sl.header.level[0].forward; n != nil; n = n.level[0].forward {
+	for n := sl.header.lv(0).forward; n != nil; n = n.lv(0).forward {
 		if i >= len(model) || n.member != model[i].Member || n.score != model[i].Score {
 			t.Fatalf("node %d = %q %v, model %v", i, n.member, n.score, model[min(i, len(model)-1)])
 		}
@@ -49,31 +49,31 @@ func checkInvariants(t *testing.T, z *SortedSet, model []Element) {
 	// Every level: spans equal the rank distance between linked nodes.
 	rank := map[*node]int{sl.header: 0}
 	r := 0
-	for n := sl.header.level[0].forward; n != nil; n = n.level[0].forward {
+	for n := sl.header.lv(0).forward; n != nil; n = n.lv(0).forward {
 		r++
 		rank[n] = r
 	}
 	for lvl := 0; lvl < maxLevel; lvl++ {
 		x := sl.header
 		if lvl >= sl.level {
-			if x.level[lvl].forward != nil {
+			if x.lv(lvl).forward != nil {
 				t.Fatalf("level %d used above sl.level %d", lvl, sl.level)
 			}
 			continue
 		}
 		for x != nil {
-			f := x.level[lvl].forward
+			f := x.lv(lvl).forward
 			want := sl.length - rank[x]
 			if f != nil {
 				want = rank[f] - rank[x]
 			}
-			if f != nil && x.level[lvl].span != want {
-				t.Fatalf("level %d span after rank %d: %d, want %d", lvl, rank[x], x.level[lvl].span, want)
+			if f != nil && x.lv(lvl).span != want {
+				t.Fatalf("level %d span after rank %d: %d, want %d", lvl, rank[x], x.lv(lvl).span, want)
 			}
 			x = f
 		}
 	}
-	if sl.level > 1 && sl.header.level[sl.level-1].forward == nil {
+	if sl.level > 1 && sl.header.lv(sl.level-1).forward == nil {
 		t.Fatalf("top level %d empty", sl.level)
 	}
 }
