@@ -57,7 +57,10 @@ type Persister struct {
 	written uint64        // records written (and fsynced under always)
 	pending bool          // buf holds records written but not yet fsynced (everysec)
 	writing bool          // a Sync leader is writing
-	policy  int
+	// fsyncing is set while the background loop fsyncs (everysec); writes
+	// go on meanwhile, only closing or replacing the file waits for it.
+	fsyncing bool
+	policy   int
 	// noFsyncOnRewrite is no-appendfsync-on-rewrite: no fsync while a
 	// rewrite runs (writes still reach the file).
 	noFsyncOnRewrite bool
@@ -301,17 +304,22 @@ func (p *Persister) background() {
 		case <-t.C:
 		}
 		p.mu.Lock()
-		if !p.writing && !p.closed && p.f != nil {
+		if !p.writing && !p.fsyncing && !p.closed && p.f != nil {
 			if len(p.buf) > 0 || p.err != nil {
-				_ = p.flushLocked(p.policy != FsyncNo)
-			} else if p.pending && p.policy == FsyncEverysec && !(p.noFsyncOnRewrite && p.rw != nil) {
+				_ = p.flushLocked(p.policy == FsyncAlways)
+			}
+			if p.err == nil && p.pending && p.policy == FsyncEverysec && !(p.noFsyncOnRewrite && p.rw != nil) {
+				// The fsync runs without holding up writers: a connection
+				// that writes meanwhile marks the file pending again, for
+				// the next second. (It held them before: replies waited
+				// for the fsync once a second.)
 				p.pending = false
 				f := p.f
-				p.writing = true
+				p.fsyncing = true
 				p.mu.Unlock()
-				err := datasync(f)
+				err := backgroundSync(f)
 				p.mu.Lock()
-				p.writing = false
+				p.fsyncing = false
 				if err != nil {
 					logger.Warningf("Error syncing the AOF file: %v", err)
 					p.err = err
@@ -323,6 +331,9 @@ func (p *Persister) background() {
 		p.mu.Unlock()
 	}
 }
+
+// backgroundSync is the everysec fsync (a variable for tests).
+var backgroundSync = datasync
 
 // Size is the file's length including what is buffered.
 func (p *Persister) Size() int64 {
@@ -346,7 +357,7 @@ func (p *Persister) Close() error {
 	<-p.done
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for p.writing {
+	for p.writing || p.fsyncing {
 		p.cond.Wait()
 	}
 	if rw := p.rw; rw != nil {

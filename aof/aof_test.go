@@ -9,6 +9,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"goredis/resp/client"
 )
@@ -245,5 +246,60 @@ func TestDetached(t *testing.T) {
 	got, _ := os.ReadFile(path)
 	if string(got) != encode([]string{"SELECT", "0"}, []string{"SET", "a", "1"}, []string{"SET", "b", "2"}) {
 		t.Fatalf("file %q", got)
+	}
+}
+
+// Under everysec, the background fsync does not hold up writers: a write
+// synced while the fsync is still running reaches the file and returns,
+// and the fsync after it covers it (the file is pending again).
+func TestEverysecFsyncDoesNotBlockWrites(t *testing.T) {
+	entered := make(chan struct{}, 4)
+	release := make(chan struct{})
+	saved := backgroundSync
+	backgroundSync = func(f *os.File) error {
+		entered <- struct{}{}
+		<-release
+		return datasync(f)
+	}
+	defer func() { backgroundSync = saved }()
+
+	path := filepath.Join(t.TempDir(), "e.aof")
+	p, err := Open(path, FsyncEverysec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Sync(p.Append(0, cmd("SET", "a", "1"))); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-entered: // the once-a-second fsync started and is held
+	case <-time.After(5 * time.Second):
+		t.Fatal("no background fsync within 5 s")
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.Sync(p.Append(0, cmd("SET", "b", "2"))) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(3 * time.Second):
+		close(release)
+		t.Fatal("Sync waited for the background fsync")
+	}
+	st, _ := os.Stat(path)
+	before := st.Size()
+	if before == 0 {
+		t.Fatal("the second write is not in the file")
+	}
+	close(release)
+	// The write made during the fsync gets the next second's fsync.
+	select {
+	case <-entered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the write made during the fsync was never fsynced")
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -159,7 +159,7 @@ func (rw *Rewrite) Finish() (size int64, err error) {
 	}
 	p := rw.p
 	p.mu.Lock()
-	for p.writing {
+	for p.writing || p.fsyncing {
 		p.cond.Wait()
 	}
 	defer p.mu.Unlock()
