@@ -253,3 +253,79 @@ func TestMemoryUsageGrows(t *testing.T) {
 		t.Fatalf("hashtable usage %d not above listpack %d", ht, lp)
 	}
 }
+
+// TestResizeIsIncremental: growing or shrinking the big form moves a few
+// buckets per operation (a resize all at once stalled the server for tens
+// of milliseconds on large hashes), and every field stays reachable, with
+// Random still uniform, while a resize is under way.
+func TestResizeIsIncremental(t *testing.T) {
+	h := New()
+	h.Convert()
+	const n = 4096
+	for i := 0; i < n; i++ {
+		h.Set([]byte("f"+strconv.Itoa(i)), "v"+strconv.Itoa(i))
+	}
+	if h.table.old != nil || len(h.table.buckets) != n {
+		t.Fatalf("after %d fields: %d buckets, resizing %v", n, len(h.table.buckets), h.table.old != nil)
+	}
+	h.Set([]byte("f"+strconv.Itoa(n)), "v"+strconv.Itoa(n)) // starts growing
+	tb := h.table
+	if tb.old == nil || tb.moved > rehashStep {
+		t.Fatalf("one insert moved %d of %d buckets (resizing %v)", tb.moved, len(tb.old), tb.old != nil)
+	}
+
+	// Random reads both tables uniformly mid-resize (it moves nothing).
+	counts := map[string]int{}
+	for i := 0; i < 200*(n+1); i++ {
+		f, v := h.Random()
+		if "v"+f[1:] != v {
+			t.Fatalf("Random pair %q %q", f, v)
+		}
+		counts[f]++
+	}
+	if len(counts) != n+1 {
+		t.Fatalf("Random mid-resize reached %d of %d fields", len(counts), n+1)
+	}
+	for f, c := range counts {
+		if c < 100 || c > 330 { // mean 200
+			t.Fatalf("Random mid-resize picked %s %d times, mean 200", f, c)
+		}
+	}
+
+	// Every field is found at every step of the resize.
+	steps := 0
+	for h.table.old != nil {
+		before := h.table.moved
+		i := steps % (n + 1)
+		if v, ok := h.Get([]byte("f" + strconv.Itoa(i))); !ok || v != "v"+strconv.Itoa(i) {
+			t.Fatalf("step %d: f%d = %q, %v", steps, i, v, ok)
+		}
+		if h.table.old != nil && h.table.moved-before > rehashStep {
+			t.Fatalf("a lookup moved %d buckets", h.table.moved-before)
+		}
+		steps++
+	}
+	if want := n / rehashStep; steps > want {
+		t.Fatalf("the resize took %d lookups, want at most %d", steps, want)
+	}
+	// Deletes, half from each table, then a shrink under way: the model holds.
+	for i := 0; i <= n; i += 2 {
+		if !h.Delete([]byte("f" + strconv.Itoa(i))) {
+			t.Fatalf("delete f%d failed", i)
+		}
+	}
+	for i := 1; i <= n; i += 2 {
+		if i%64 != 1 {
+			h.Delete([]byte("f" + strconv.Itoa(i)))
+		}
+	}
+	for i := 0; i <= n; i++ {
+		_, ok := h.Get([]byte("f" + strconv.Itoa(i)))
+		if want := i%2 == 1 && i%64 == 1; ok != want {
+			t.Fatalf("after deletes f%d present %v, want %v", i, ok, want)
+		}
+	}
+	if got, want := h.Len(), n/64; got != want {
+		t.Fatalf("Len %d, want %d", got, want)
+	}
+}
