@@ -11,6 +11,8 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"strconv"
+
+	"goredis/lib/utils"
 )
 
 var seed = maphash.MakeSeed()
@@ -451,39 +453,10 @@ func (t *table) each(fn func(*entry) bool) {
 	}
 }
 
-// scanBucket visits the buckets cursor designates and returns the next
-// cursor: the bucket index with its bits reversed is incremented, so a
-// table that grows or shrinks between calls is still fully covered.
-// During a resize it visits the smaller table's bucket and every bucket
-// of the larger one that bucket expands to, as Redis's dictScan does.
+// scanBucket visits the buckets cursor designates (of both tables during
+// a resize) and returns the next cursor.
 func (t *table) scanBucket(cursor uint64, fn func(*entry)) uint64 {
-	visit := func(b []*entry, i uint64) {
-		for e := b[i]; e != nil; e = e.next {
-			fn(e)
-		}
-	}
-	small, large := t.buckets, t.old
-	if t.old == nil {
-		large = nil
-	} else if len(small) > len(large) {
-		small, large = large, small
-	}
-	m0 := uint64(len(small) - 1)
-	visit(small, cursor&m0)
-	if large != nil {
-		m1 := uint64(len(large) - 1)
-		v := cursor
-		for {
-			visit(large, v&m1)
-			v = (((v | m0) + 1) &^ m0) | (v & m0)
-			if v&(m0^m1) == 0 {
-				break
-			}
-		}
-	}
-	cursor |= ^m0
-	cursor = bits.Reverse64(bits.Reverse64(cursor) + 1)
-	return cursor
+	return utils.ScanChains(cursor, t.buckets, t.old, func(e *entry) *entry { return e.next }, fn)
 }
 
 // random picks a bucket (of either table during a resize) and a position

@@ -441,7 +441,7 @@ func (z *SortedSet) MemoryUsage(samples int64) int64 {
 		return size
 	}
 	const nodeSize = int64(unsafe.Sizeof(node{}))
-	size := int64(16 + 8*len(z.tab.buckets) + 48)
+	size := int64(16 + 8*(len(z.tab.buckets)+len(z.tab.old)) + 48)
 	n := z.sl.header.lv(0).forward
 	var sampled, bytes int64
 	for ; n != nil && (samples == 0 || sampled < samples); n = n.lv(0).forward {

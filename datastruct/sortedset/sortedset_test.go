@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -257,5 +258,65 @@ func TestCopyIndependent(t *testing.T) {
 		if s, _ := z.Score("a"); s != 1 || z.Len() != 1 || c.Encoding() != z.Encoding() {
 			t.Errorf("%s: copy shares state", z.Encoding())
 		}
+	}
+}
+
+// TestIndexResizeIsIncremental: the member index grows and shrinks a few
+// buckets per operation, and every member stays reachable (by Score, Rank
+// and a full Scan) while a resize is under way.
+func TestIndexResizeIsIncremental(t *testing.T) {
+	z := NewSkiplist()
+	const n = 4096
+	for i := 0; i < n; i++ {
+		z.Set("m"+strconv.Itoa(i), float64(i))
+	}
+	if z.tab.old != nil || len(z.tab.buckets) != n {
+		t.Fatalf("after %d members: %d buckets, resizing %v", n, len(z.tab.buckets), z.tab.old != nil)
+	}
+	z.Set("m"+strconv.Itoa(n), n) // starts growing
+	if z.tab.old == nil || z.tab.moved > rehashStep {
+		t.Fatalf("one insert moved %d of %d buckets (resizing %v)", z.tab.moved, len(z.tab.old), z.tab.old != nil)
+	}
+	seen := map[string]bool{}
+	for cursor := uint64(0); ; {
+		cursor = z.Scan(cursor, 10, func(e Element) { seen[e.Member] = true })
+		if cursor == 0 {
+			break
+		}
+	}
+	if len(seen) != n+1 {
+		t.Fatalf("a scan during the resize saw %d of %d members", len(seen), n+1)
+	}
+	steps := 0
+	for z.tab.old != nil {
+		before := z.tab.moved
+		i := steps % (n + 1)
+		if s, ok := z.Score("m" + strconv.Itoa(i)); !ok || s != float64(i) {
+			t.Fatalf("step %d: score of m%d = %v, %v", steps, i, s, ok)
+		}
+		if r, ok := z.Rank("m" + strconv.Itoa(i)); !ok || r != i {
+			t.Fatalf("step %d: rank of m%d = %d, %v", steps, i, r, ok)
+		}
+		if z.tab.old != nil && z.tab.moved-before > 2*rehashStep {
+			t.Fatalf("a lookup moved %d buckets", z.tab.moved-before)
+		}
+		steps++
+	}
+	if steps > n/rehashStep {
+		t.Fatalf("the resize took %d lookups, want at most %d", steps, n/rehashStep)
+	}
+	for i := 0; i <= n; i++ {
+		if i%64 != 1 && !z.Remove("m"+strconv.Itoa(i)) {
+			t.Fatalf("remove m%d failed", i)
+		}
+	}
+	for i := 0; i <= n; i++ {
+		_, ok := z.Score("m" + strconv.Itoa(i))
+		if want := i%64 == 1; ok != want {
+			t.Fatalf("after removes m%d present %v, want %v", i, ok, want)
+		}
+	}
+	if z.Len() != n/64 {
+		t.Fatalf("Len %d, want %d", z.Len(), n/64)
 	}
 }
