@@ -412,14 +412,23 @@ func (t *table) startResize(size int) {
 	t.rehash(rehashStep)
 }
 
-// rehash moves up to n of old's buckets (ending the resize when none are
-// left).
+// rehash moves up to n of old's non-empty buckets, passing at most 10n
+// empty ones as Redis's dictRehash (a shrink starts from a sparse table),
+// and ends the resize when none are left.
 func (t *table) rehash(n int) {
 	if t.old == nil {
 		return
 	}
 	mask := uint64(len(t.buckets) - 1)
-	for ; n > 0 && t.moved < len(t.old); n-- {
+	for empty := 10 * n; n > 0 && t.moved < len(t.old); {
+		if t.old[t.moved] == nil {
+			t.moved++
+			if empty--; empty == 0 {
+				break
+			}
+			continue
+		}
+		n--
 		for e := t.old[t.moved]; e != nil; {
 			next := e.next
 			i := maphash.String(seed, e.key) & mask

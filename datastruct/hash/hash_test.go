@@ -270,7 +270,7 @@ func TestResizeIsIncremental(t *testing.T) {
 	}
 	h.Set([]byte("f"+strconv.Itoa(n)), "v"+strconv.Itoa(n)) // starts growing
 	tb := h.table
-	if tb.old == nil || tb.moved > rehashStep {
+	if tb.old == nil || tb.moved > 11*rehashStep {
 		t.Fatalf("one insert moved %d of %d buckets (resizing %v)", tb.moved, len(tb.old), tb.old != nil)
 	}
 
@@ -300,7 +300,7 @@ func TestResizeIsIncremental(t *testing.T) {
 		if v, ok := h.Get([]byte("f" + strconv.Itoa(i))); !ok || v != "v"+strconv.Itoa(i) {
 			t.Fatalf("step %d: f%d = %q, %v", steps, i, v, ok)
 		}
-		if h.table.old != nil && h.table.moved-before > rehashStep {
+		if h.table.old != nil && h.table.moved-before > 11*rehashStep {
 			t.Fatalf("a lookup moved %d buckets", h.table.moved-before)
 		}
 		steps++
@@ -327,5 +327,37 @@ func TestResizeIsIncremental(t *testing.T) {
 	}
 	if got, want := h.Len(), n/64; got != want {
 		t.Fatalf("Len %d, want %d", got, want)
+	}
+}
+
+// TestShrinkSkipsEmptyBuckets: a shrink starts from a sparse table (under
+// 10% full), so the moves pass empty buckets ten for one, as Redis's
+// dictRehash: it ends in far fewer operations than the old table has
+// buckets over rehashStep.
+func TestShrinkSkipsEmptyBuckets(t *testing.T) {
+	h := New()
+	h.Convert()
+	const n = 1 << 16
+	for i := 0; i < n; i++ {
+		h.Set([]byte(strconv.Itoa(i)), "v")
+	}
+	for h.table.old != nil { // finish the last growth
+		h.Get([]byte("0"))
+	}
+	i := 0
+	for ; h.table.old == nil; i++ {
+		h.Delete([]byte(strconv.Itoa(i)))
+	}
+	oldLen, ops := len(h.table.old), 0
+	for ; h.table.old != nil; ops++ {
+		if _, ok := h.Get([]byte(strconv.Itoa(n - 1))); !ok {
+			t.Fatalf("field %d lost during the shrink", n-1)
+		}
+	}
+	if limit := oldLen / rehashStep / 4; ops > limit {
+		t.Fatalf("shrink from %d buckets (%d fields) took %d operations, want at most %d", oldLen, h.Len(), ops, limit)
+	}
+	if h.Len() != n-i {
+		t.Fatalf("Len %d, want %d", h.Len(), n-i)
 	}
 }

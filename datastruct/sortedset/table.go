@@ -121,14 +121,23 @@ func (t *table) startResize(size int) {
 	t.rehash(rehashStep)
 }
 
-// rehash moves up to k of old's buckets, ending the resize when none are
-// left.
+// rehash moves up to k of old's non-empty buckets, passing at most 10k
+// empty ones as Redis's dictRehash (a shrink starts from a sparse table),
+// and ends the resize when none are left.
 func (t *table) rehash(k int) {
 	if t.old == nil {
 		return
 	}
 	mask := uint64(len(t.buckets) - 1)
-	for ; k > 0 && t.moved < len(t.old); k-- {
+	for empty := 10 * k; k > 0 && t.moved < len(t.old); {
+		if t.old[t.moved] == nil {
+			t.moved++
+			if empty--; empty == 0 {
+				break
+			}
+			continue
+		}
+		k--
 		for n := t.old[t.moved]; n != nil; {
 			next := n.next
 			b := n.hash & mask
