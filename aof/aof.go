@@ -306,7 +306,10 @@ func (p *Persister) background() {
 		p.mu.Lock()
 		if !p.writing && !p.fsyncing && !p.closed && p.f != nil {
 			if len(p.buf) > 0 || p.err != nil {
-				_ = p.flushLocked(p.policy == FsyncAlways)
+				// A retry after an error fsyncs in the write (the error
+				// may be the fsync's); otherwise everysec's fsync follows
+				// on its own, below.
+				_ = p.flushLocked(p.policy == FsyncAlways || (p.err != nil && p.policy != FsyncNo))
 			}
 			if p.err == nil && p.pending && p.policy == FsyncEverysec && !(p.noFsyncOnRewrite && p.rw != nil) {
 				// The fsync runs without holding up writers: a connection
