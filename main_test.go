@@ -86,12 +86,23 @@ func startProc(t *testing.T, bin string, args ...string) *proc {
 // it answers PING (with PONG, or NOAUTH under requirepass).
 func startServer(t *testing.T, bin string, extra ...string) *proc {
 	t.Helper()
+	return startOnFreePort(t, "server", func(port string) (string, []string) {
+		return bin, append([]string{"--port", port, "--bind", "127.0.0.1"}, extra...)
+	})
+}
+
+// startOnFreePort runs the program and arguments command gives for a free
+// loopback port, retrying on another port when the first was taken in the
+// meantime, and waits until the server answers; what names it in the
+// failure.
+func startOnFreePort(t *testing.T, what string, command func(port string) (string, []string)) *proc {
+	t.Helper()
 	var last *proc
 	for attempt := 0; attempt < 3; attempt++ {
-		port := redistest.FreePort(t)
-		args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1"}, extra...)
-		p := startProc(t, bin, args...)
-		p.addr = "127.0.0.1:" + strconv.Itoa(port)
+		port := strconv.Itoa(redistest.FreePort(t))
+		prog, args := command(port)
+		p := startProc(t, prog, args...)
+		p.addr = "127.0.0.1:" + port
 		if p.waitReady() {
 			return p
 		}
@@ -102,7 +113,7 @@ func startServer(t *testing.T, bin string, extra ...string) *proc {
 			break // not a port race: no use retrying
 		}
 	}
-	t.Fatalf("server did not start; output:\n%s", last.log())
+	t.Fatalf("%s did not start; output:\n%s", what, last.log())
 	return nil
 }
 
@@ -142,15 +153,7 @@ func (p *proc) wait(t *testing.T, d time.Duration) int {
 	}
 }
 
-func dialRaw(t *testing.T, addr string) *client.RawConn {
-	t.Helper()
-	c, err := client.DialRaw(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
+func dialRaw(t *testing.T, addr string) *client.RawConn { return redistest.DialRaw(t, addr) }
 
 // expectClosed checks that the server closed c (after any bytes in want).
 func expectClosed(t *testing.T, c net.Conn, within time.Duration, want string) {

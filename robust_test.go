@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -24,25 +25,10 @@ func startLimited(t *testing.T, bin string, extra ...string) *proc {
 	if err != nil {
 		t.Skip("no sh to lower the open files limit with")
 	}
-	var last *proc
-	for attempt := 0; attempt < 3; attempt++ {
-		port := redistest.FreePort(t)
-		args := append([]string{"-c", `ulimit -n ` + strconv.Itoa(lowFDLimit) + ` && exec "$0" "$@"`, bin,
-			"--port", strconv.Itoa(port), "--bind", "127.0.0.1"}, extra...)
-		p := startProc(t, sh, args...)
-		p.addr = "127.0.0.1:" + strconv.Itoa(port)
-		if p.waitReady() {
-			return p
-		}
-		last = p
-		_ = p.cmd.Process.Kill()
-		<-p.exited
-		if !strings.Contains(p.log(), "in use") {
-			break
-		}
-	}
-	t.Fatalf("%s did not start with ulimit -n %d; output:\n%s", bin, lowFDLimit, last.log())
-	return nil
+	return startOnFreePort(t, fmt.Sprintf("%s with ulimit -n %d", bin, lowFDLimit), func(port string) (string, []string) {
+		return sh, append([]string{"-c", `ulimit -n ` + strconv.Itoa(lowFDLimit) + ` && exec "$0" "$@"`, bin,
+			"--port", port, "--bind", "127.0.0.1"}, extra...)
+	})
 }
 
 // pingAnswered sends PING on c and reports whether PONG comes before the

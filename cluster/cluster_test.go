@@ -13,6 +13,7 @@ import (
 	"goredis/config"
 	"goredis/database"
 	"goredis/resp/client"
+	"goredis/resp/client/redistest"
 	"goredis/resp/handler"
 	"goredis/tcp"
 )
@@ -98,23 +99,11 @@ func startCluster(t *testing.T, n int) []*testNode {
 	return nodes
 }
 
-func dial(t *testing.T, addr string) *client.RawConn {
-	t.Helper()
-	c, err := client.DialRaw(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
+func dial(t *testing.T, addr string) *client.RawConn { return redistest.DialRaw(t, addr) }
 
 func do(t *testing.T, c *client.RawConn, args ...string) client.Value {
 	t.Helper()
-	v, err := c.Do(5*time.Second, args...)
-	if err != nil {
-		t.Fatalf("%v: %v", args, err)
-	}
-	return v
+	return redistest.Do(t, c, args...)
 }
 
 // TestRelayAndScatter: every node serves every key, each key is stored
@@ -417,7 +406,7 @@ func TestDeadPeer(t *testing.T) {
 		}
 	}
 	goroutines := runtime.NumGoroutine()
-	fds := openFDs()
+	fds := redistest.OpenFDs()
 	for i := 0; i < 10000; i++ {
 		do(t, c, "GET", remote)
 	}
@@ -425,7 +414,7 @@ func TestDeadPeer(t *testing.T) {
 	if g := runtime.NumGoroutine(); g > goroutines+10 {
 		t.Errorf("goroutines %d -> %d after relays to a dead node", goroutines, g)
 	}
-	if f := openFDs(); fds >= 0 && f > fds+10 {
+	if f := redistest.OpenFDs(); fds >= 0 && f > fds+10 {
 		t.Errorf("descriptors %d -> %d after relays to a dead node", fds, f)
 	}
 	waitState(t, c, "fail")
@@ -473,15 +462,6 @@ func waitState(t *testing.T, c *client.RawConn, state string) string {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// openFDs counts this process's descriptors, or -1 without /proc.
-func openFDs() int {
-	entries, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return -1
-	}
-	return len(entries)
 }
 
 // TestTwoPhaseMSet: MSET and MSETNX over keys of every node from any

@@ -2,36 +2,14 @@ package cluster
 
 import (
 	"fmt"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"goredis/resp/client"
+	"goredis/resp/client/redistest"
 )
-
-// clusterFootprint is what the test process holds: descriptors and
-// goroutines (all three nodes run in it).
-type clusterFootprint struct{ fds, goroutines int }
-
-func clusterMeasure() clusterFootprint {
-	return clusterFootprint{openFDs(), runtime.NumGoroutine()}
-}
-
-// settledFootprint waits until the counts stop changing and returns them.
-func settledFootprint() clusterFootprint {
-	f := clusterMeasure()
-	for i, still := 0, 0; i < 200 && still < 10; i++ {
-		time.Sleep(10 * time.Millisecond)
-		if n := clusterMeasure(); n != f {
-			f, still = n, 0
-		} else {
-			still++
-		}
-	}
-	return f
-}
 
 // TestDeadPeerRelaysLeaveNothing: 10,000 relays of every kind to a
 // stopped node (plain relays one at a time and pipelined, scatter-gather
@@ -42,7 +20,7 @@ func settledFootprint() clusterFootprint {
 // No tolerance: NumGoroutine does not count the runtime's own goroutines,
 // and every goroutine a relay starts ends with it.
 func TestDeadPeerRelaysLeaveNothing(t *testing.T) {
-	if openFDs() < 0 {
+	if redistest.OpenFDs() < 0 {
 		t.Skip("no /proc/self/fd to count descriptors")
 	}
 	nodes := startCluster(t, 3)
@@ -143,7 +121,7 @@ func TestDeadPeerRelaysLeaveNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	base := settledFootprint()
+	base := redistest.Settled()
 
 	const relays = 10000
 	for i := 0; i < relays/10; i++ {
@@ -151,19 +129,7 @@ func TestDeadPeerRelaysLeaveNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	now := clusterMeasure()
-	for (now.fds > base.fds || now.goroutines > base.goroutines) && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-		now = clusterMeasure()
-	}
-	if now.fds > base.fds {
-		t.Errorf("descriptors %d -> %d after %d relays to a dead node", base.fds, now.fds, relays)
-	}
-	if now.goroutines > base.goroutines {
-		buf := make([]byte, 1<<20)
-		t.Errorf("goroutines %d -> %d after %d relays to a dead node\n%s", base.goroutines, now.goroutines, relays, buf[:runtime.Stack(buf, true)])
-	}
+	redistest.BackTo(t, base, fmt.Sprintf("after %d relays to a dead node", relays))
 	// The live node's key was never touched by the failed MSETs.
 	if v := do(t, c, "GET", live); v.Text() != "1" {
 		t.Errorf("GET %s = %q after failed two-phase MSETs", live, v.Raw)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"goredis/resp/client"
+	"goredis/resp/client/redistest"
 	"goredis/resp/handler"
 	"goredis/tcp"
 )
@@ -37,25 +38,13 @@ func adminServer(t *testing.T) (*Server, string) {
 }
 
 // adminDial opens a client connection that closes when the test ends.
-func adminDial(t *testing.T, addr string) *client.RawConn {
-	t.Helper()
-	c, err := client.DialRaw(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
+func adminDial(t *testing.T, addr string) *client.RawConn { return redistest.DialRaw(t, addr) }
 
 // adminDo sends one command and returns its reply, failing the test on a
-// connection error or after 5 seconds.
+// connection error or no reply (redistest.Do).
 func adminDo(t *testing.T, c *client.RawConn, args ...string) client.Value {
 	t.Helper()
-	v, err := c.Do(5*time.Second, args...)
-	if err != nil {
-		t.Fatalf("%q: %v", args, err)
-	}
-	return v
+	return redistest.Do(t, c, args...)
 }
 
 // adminRaw is adminDo returning the reply's exact bytes.

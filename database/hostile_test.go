@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -27,38 +26,14 @@ import (
 	"goredis/resp/client/redistest"
 )
 
-// openFDs is the number of descriptors this process holds, or -1 without
-// /proc.
-func openFDs() int {
-	entries, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return -1
-	}
-	return len(entries) - 1 // ReadDir's own descriptor is listed too
-}
-
-// footprint is what a test process holds: descriptors and goroutines.
-type footprint struct{ fds, goroutines int }
-
-func measure() footprint { return footprint{openFDs(), runtime.NumGoroutine()} }
-
 // baseline waits for the goroutines of earlier tests and warm-ups to end
 // (the count stops falling) and returns what the process holds then.
-func baseline(t *testing.T) footprint {
+func baseline(t *testing.T) redistest.Footprint {
 	t.Helper()
-	if openFDs() < 0 {
+	if redistest.OpenFDs() < 0 {
 		t.Skip("no /proc/self/fd to count descriptors")
 	}
-	f := measure()
-	for i, still := 0, 0; i < 200 && still < 10; i++ {
-		time.Sleep(10 * time.Millisecond)
-		if n := measure(); n != f {
-			f, still = n, 0
-		} else {
-			still++
-		}
-	}
-	return f
+	return redistest.Settled()
 }
 
 // warmUp starts what a server starts once and keeps until it stops (the
@@ -66,59 +41,14 @@ func baseline(t *testing.T) footprint {
 // baseline rather than counted as a leak.
 func warmUp(t *testing.T, c *client.RawConn) {
 	t.Helper()
-	hostileDo(t, c, "INFO")
-	hostileDo(t, c, "CLIENT", "LIST")
-}
-
-// backTo waits (at most 10 s) until the process holds no more descriptors
-// and goroutines than at base, and fails the test with a goroutine dump if
-// it does not. No tolerance: every goroutine the server starts for a
-// client (its loop, a pub/sub writer, a blocked command's poll) ends with
-// the client, and the runtime's own goroutines (GC workers, the finalizer
-// goroutine, timers) are system goroutines runtime.NumGoroutine does not
-// count.
-func backTo(t *testing.T, base footprint, what string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	now := measure()
-	for (now.fds > base.fds || now.goroutines > base.goroutines) && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-		now = measure()
-	}
-	if now.fds > base.fds {
-		t.Errorf("%s: %d descriptors open, %d before", what, now.fds, base.fds)
-	}
-	if now.goroutines > base.goroutines {
-		buf := make([]byte, 1<<20)
-		t.Errorf("%s: %d goroutines, %d before\n%s", what, now.goroutines, base.goroutines, buf[:runtime.Stack(buf, true)])
-	}
-}
-
-// hostileDial connects to addr; the connection closes when the test ends.
-func hostileDial(t *testing.T, addr string) *client.RawConn {
-	t.Helper()
-	c, err := client.DialRaw(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
-// hostileDo runs one command, failing the test on a broken connection.
-func hostileDo(t *testing.T, c *client.RawConn, args ...string) client.Value {
-	t.Helper()
-	v, err := c.Do(10*time.Second, args...)
-	if err != nil {
-		t.Fatalf("%q: %v", args, err)
-	}
-	return v
+	redistest.Do(t, c, "INFO")
+	redistest.Do(t, c, "CLIENT", "LIST")
 }
 
 // infoField reads one field of INFO's output.
 func infoField(t *testing.T, c *client.RawConn, section, field string) string {
 	t.Helper()
-	for _, line := range strings.Split(hostileDo(t, c, "INFO", section).Text(), "\r\n") {
+	for _, line := range strings.Split(redistest.Do(t, c, "INFO", section).Text(), "\r\n") {
 		if v, ok := strings.CutPrefix(line, field+":"); ok {
 			return v
 		}
@@ -134,7 +64,7 @@ func waitConnected(t *testing.T, c *client.RawConn, n int) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		clients := infoField(t, c, "clients", "connected_clients")
-		lines := strings.Count(hostileDo(t, c, "CLIENT", "LIST").Text(), "\n")
+		lines := strings.Count(redistest.Do(t, c, "CLIENT", "LIST").Text(), "\n")
 		if clients == strconv.Itoa(n) && lines == n {
 			return
 		}
@@ -243,8 +173,8 @@ func expectReply(c net.Conn, want string) error {
 // goroutine or client entry behind.
 func TestConnectCloseLeavesNothing(t *testing.T) {
 	addr := startOurs(t)
-	admin := hostileDial(t, addr)
-	hostileDo(t, admin, "SET", "big1", strings.Repeat("b", 256<<10))
+	admin := redistest.DialRaw(t, addr)
+	redistest.Do(t, admin, "SET", "big1", strings.Repeat("b", 256<<10))
 	// runExits runs rounds clients, taking the ways to leave in turn, on
 	// workers connections at a time.
 	runExits := func(rounds, workers int) error {
@@ -287,7 +217,7 @@ func TestConnectCloseLeavesNothing(t *testing.T) {
 	if err := runExits(cycles, 4); err != nil {
 		t.Fatal(err)
 	}
-	backTo(t, base, fmt.Sprintf("after %d connect/close cycles", cycles))
+	redistest.BackTo(t, base, fmt.Sprintf("after %d connect/close cycles", cycles))
 	waitConnected(t, admin, 1)
 	// Nothing of the clients that left is still registered.
 	if got := infoField(t, admin, "clients", "blocked_clients"); got != "0" {
@@ -300,10 +230,10 @@ func TestConnectCloseLeavesNothing(t *testing.T) {
 		t.Errorf("pubsub_patterns:%s after the subscribers left", got)
 	}
 	// The key the cut transactions watched and queued was never written.
-	if v := hostileDo(t, admin, "EXISTS", "k"); v.Int != 0 {
+	if v := redistest.Do(t, admin, "EXISTS", "k"); v.Int != 0 {
 		t.Errorf("EXISTS k = %d: a transaction cut before EXEC ran", v.Int)
 	}
-	if v := hostileDo(t, admin, "PING"); v.Text() != "PONG" {
+	if v := redistest.Do(t, admin, "PING"); v.Text() != "PONG" {
 		t.Errorf("PING after the cycles: %q", v.Raw)
 	}
 }
@@ -314,7 +244,7 @@ func TestConnectCloseLeavesNothing(t *testing.T) {
 // frames' last bytes sent, and every SET is answered and applied.
 func TestSlowLorisBlocksNoOne(t *testing.T) {
 	addr := startOurs(t)
-	admin := hostileDial(t, addr)
+	admin := redistest.DialRaw(t, addr)
 	warmUp(t, admin)
 	base := baseline(t)
 
@@ -362,19 +292,19 @@ func TestSlowLorisBlocksNoOne(t *testing.T) {
 		<-started
 	}
 	// Every loris is connected and mid-frame: the fast client runs.
-	fast := hostileDial(t, addr)
+	fast := redistest.DialRaw(t, addr)
 	for i := 0; i < fastCommands; i++ {
 		key := "fast:" + strconv.Itoa(i%50)
-		if v := hostileDo(t, fast, "INCR", key); v.Kind != client.KindInt {
+		if v := redistest.Do(t, fast, "INCR", key); v.Kind != client.KindInt {
 			t.Fatalf("INCR %s: %q", key, v.Raw)
 		}
 	}
 	// The fast client finished before any loris frame was complete: none
 	// of their keys exists yet.
-	if v := hostileDo(t, fast, lorisKeys(lorises)...); v.Int != 0 {
+	if v := redistest.Do(t, fast, lorisKeys(lorises)...); v.Int != 0 {
 		t.Fatalf("%d loris keys exist before their frames' last bytes were sent", v.Int)
 	}
-	if v := hostileDo(t, fast, "GET", "fast:0"); v.Text() != strconv.Itoa(fastCommands/50) {
+	if v := redistest.Do(t, fast, "GET", "fast:0"); v.Text() != strconv.Itoa(fastCommands/50) {
 		t.Fatalf("GET fast:0 = %q, want %d", v.Raw, fastCommands/50)
 	}
 	releaseOnce()
@@ -385,12 +315,12 @@ func TestSlowLorisBlocksNoOne(t *testing.T) {
 	}
 	for i := 0; i < lorises; i++ {
 		want := strings.Repeat(strconv.Itoa(i%10), 200)
-		if v := hostileDo(t, fast, "GET", "loris:"+strconv.Itoa(i)); v.Text() != want {
+		if v := redistest.Do(t, fast, "GET", "loris:"+strconv.Itoa(i)); v.Text() != want {
 			t.Errorf("GET loris:%d = %q", i, v.Raw)
 		}
 	}
 	fast.Close()
-	backTo(t, base, "after the slow loris clients left")
+	redistest.BackTo(t, base, "after the slow loris clients left")
 	waitConnected(t, admin, 1)
 }
 
@@ -411,7 +341,7 @@ func TestMaxClients(t *testing.T) {
 	const n = 4
 	withConfig(t, "maxclients", strconv.Itoa(n))
 	addr := startOurs(t)
-	probe := hostileDial(t, addr)
+	probe := redistest.DialRaw(t, addr)
 	warmUp(t, probe)
 	probe.Close()
 	base := baseline(t)
@@ -426,7 +356,7 @@ func TestMaxClients(t *testing.T) {
 	if strings.Join(ours, "\n") != strings.Join(want, "\n") {
 		t.Errorf("our server:\n%s\nwant:\n%s", strings.Join(ours, "\n"), strings.Join(want, "\n"))
 	}
-	backTo(t, base, "after the maxclients steps")
+	redistest.BackTo(t, base, "after the maxclients steps")
 	if redistest.Available() {
 		redis := maxClientsTranscript(t, redistest.Start(t, "--maxclients", strconv.Itoa(n)).Addr, n)
 		if strings.Join(ours, "\n") != strings.Join(redis, "\n") {
@@ -445,7 +375,7 @@ func maxClientsTranscript(t *testing.T, addr string, n int) []string {
 		// The previous client may still be counted for a moment after its
 		// close (the server notices it asynchronously): retry.
 		for attempt := 0; ; attempt++ {
-			c := hostileDial(t, addr)
+			c := redistest.DialRaw(t, addr)
 			v, err := c.Do(10*time.Second, "PING")
 			if err == nil && v.Text() == "PONG" {
 				conns[i] = c
@@ -459,7 +389,7 @@ func maxClientsTranscript(t *testing.T, addr string, n int) []string {
 		}
 	}
 	out = append(out, fmt.Sprintf("%d clients served", n))
-	extra := hostileDial(t, addr)
+	extra := redistest.DialRaw(t, addr)
 	_ = extra.Conn().SetReadDeadline(time.Now().Add(10 * time.Second))
 	b, err := io.ReadAll(extra.Conn())
 	closed := "was closed"
@@ -470,7 +400,7 @@ func maxClientsTranscript(t *testing.T, addr string, n int) []string {
 	out = append(out, "rejected_connections:"+infoField(t, conns[0], "stats", "rejected_connections"))
 	conns[n-1].Close()
 	for attempt := 0; ; attempt++ {
-		c := hostileDial(t, addr)
+		c := redistest.DialRaw(t, addr)
 		v, err := c.Do(10*time.Second, "PING")
 		if err == nil && v.Text() == "PONG" {
 			out = append(out, "a freed place is taken: "+strings.TrimSpace(string(v.Raw)))
@@ -484,7 +414,7 @@ func maxClientsTranscript(t *testing.T, addr string, n int) []string {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	out = append(out, fmt.Sprintf("CLIENT LIST: %d clients", strings.Count(hostileDo(t, conns[0], "CLIENT", "LIST").Text(), "\n")))
+	out = append(out, fmt.Sprintf("CLIENT LIST: %d clients", strings.Count(redistest.Do(t, conns[0], "CLIENT", "LIST").Text(), "\n")))
 	for _, c := range conns {
 		c.Close()
 	}
@@ -535,11 +465,18 @@ func TestClientKillFilters(t *testing.T) {
 		"CLIENT NO-EVICT -> -ERR wrong number of arguments for 'client|no-evict' command",
 		"CLIENT NO-EVICT on off -> -ERR wrong number of arguments for 'client|no-evict' command",
 	}, "\n")
+	checkTranscript(t, ours, want, killTranscript)
+}
+
+// checkTranscript compares our server's transcript with want and, when
+// redis-server is installed, with the one run makes against it.
+func checkTranscript(t *testing.T, ours []string, want string, run func(*testing.T, string) []string) {
+	t.Helper()
 	if got := strings.Join(ours, "\n"); got != want {
-		t.Errorf("our server:\n%s\nwant (redis-server 7.0's):\n%s", got, want)
+		t.Errorf("our server:\n%s\nwant:\n%s", got, want)
 	}
 	if redistest.Available() {
-		redis := killTranscript(t, redistest.Start(t).Addr)
+		redis := run(t, redistest.Start(t).Addr)
 		if got, r := strings.Join(ours, "\n"), strings.Join(redis, "\n"); got != r {
 			t.Errorf("our server:\n%s\nredis-server:\n%s", got, r)
 		}
@@ -553,10 +490,10 @@ func killTranscript(t *testing.T, addr string) []string {
 	var out []string
 	conns := map[string]*client.RawConn{}
 	dialNamed := func(name string, setup ...[]string) {
-		c := hostileDial(t, addr)
-		hostileDo(t, c, "PING")
+		c := redistest.DialRaw(t, addr)
+		redistest.Do(t, c, "PING")
 		for _, cmd := range setup {
-			hostileDo(t, c, cmd...)
+			redistest.Do(t, c, cmd...)
 		}
 		conns[name] = c
 	}
@@ -596,7 +533,7 @@ func killTranscript(t *testing.T, addr string) []string {
 		return s
 	}
 	kill := func(by string, args []string, watch ...string) {
-		v := hostileDo(t, conns[by], append([]string{"CLIENT", "KILL"}, subst(args)...)...)
+		v := redistest.Do(t, conns[by], append([]string{"CLIENT", "KILL"}, subst(args)...)...)
 		line := "KILL " + strings.Join(args, " ") + " -> " + strings.TrimSuffix(string(v.Raw), "\r\n")
 		if by != "admin" {
 			line = "(" + by + ") " + line
@@ -607,7 +544,7 @@ func killTranscript(t *testing.T, addr string) []string {
 	dialNamed("admin")
 	dialNamed("b")
 	dialNamed("sub")
-	hostileDo(t, conns["sub"], "SUBSCRIBE", "ch")
+	redistest.Do(t, conns["sub"], "SUBSCRIBE", "ch")
 	dialNamed("sub3", []string{"HELLO", "3"}, []string{"SUBSCRIBE", "ch"})
 	kill("admin", []string{"TYPE", "pubsub"}, "sub", "sub3", "b")
 	for _, typ := range []string{"master", "replica", "slave"} {
@@ -632,7 +569,7 @@ func killTranscript(t *testing.T, addr string) []string {
 	kill("admin", []string{"ADDR", "<g>", "ID", "<h>"}, "g", "h")
 	kill("admin", []string{"TYPE", "normal", "SKIPME", "no"}, "admin", "g", "h")
 
-	c := hostileDial(t, addr)
+	c := redistest.DialRaw(t, addr)
 	for _, args := range [][]string{
 		{"CLIENT", "KILL"},
 		{"CLIENT", "KILL", "ID"},
@@ -653,7 +590,7 @@ func killTranscript(t *testing.T, addr string) []string {
 		{"CLIENT", "NO-EVICT"},
 		{"CLIENT", "NO-EVICT", "on", "off"},
 	} {
-		v := hostileDo(t, c, args...)
+		v := redistest.Do(t, c, args...)
 		got := strings.TrimSuffix(string(v.Raw), "\r\n")
 		if args[1] == "INFO" {
 			_, flags, _ := strings.Cut(v.Text(), " flags=")
@@ -669,7 +606,7 @@ func killTranscript(t *testing.T, addr string) []string {
 // clientIDOf is the id of the client c is.
 func clientIDOf(t *testing.T, c *client.RawConn) string {
 	t.Helper()
-	return strconv.FormatInt(hostileDo(t, c, "CLIENT", "ID").Int, 10)
+	return strconv.FormatInt(redistest.Do(t, c, "CLIENT", "ID").Int, 10)
 }
 
 func isTimeout(err error) bool {
@@ -752,7 +689,7 @@ func getCalls(t *testing.T, c *client.RawConn) int {
 func otherClientField(t *testing.T, c *client.RawConn, field string) int {
 	t.Helper()
 	self := clientIDOf(t, c)
-	for _, line := range strings.Split(strings.TrimSpace(hostileDo(t, c, "CLIENT", "LIST").Text()), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(redistest.Do(t, c, "CLIENT", "LIST").Text()), "\n") {
 		if strings.HasPrefix(line, "id="+self+" ") {
 			continue
 		}
@@ -776,10 +713,10 @@ func otherClientField(t *testing.T, c *client.RawConn, field string) int {
 // instead, as redis-server closes it.
 func TestBackPressure(t *testing.T) {
 	addr := startOurs(t)
-	admin := hostileDial(t, addr)
+	admin := redistest.DialRaw(t, addr)
 	big := bigValue()
-	hostileDo(t, admin, "SET", "big", string(big))
-	hostileDo(t, admin, "GET", "big")
+	redistest.Do(t, admin, "SET", "big", string(big))
+	redistest.Do(t, admin, "GET", "big")
 	callsBefore := getCalls(t, admin) // command counts are the process's
 	warmUp(t, admin)
 	base := baseline(t)
@@ -821,8 +758,8 @@ func TestBackPressure(t *testing.T) {
 	// Other clients are served meanwhile.
 	for i := 0; i < 100; i++ {
 		k := "other:" + strconv.Itoa(i)
-		hostileDo(t, admin, "SET", k, "v")
-		if v := hostileDo(t, admin, "GET", k); v.Text() != "v" {
+		redistest.Do(t, admin, "SET", k, "v")
+		if v := redistest.Do(t, admin, "GET", k); v.Text() != "v" {
 			t.Fatalf("GET %s: %q", k, v.Raw)
 		}
 	}
@@ -835,7 +772,7 @@ func TestBackPressure(t *testing.T) {
 		t.Fatalf("writing the pipeline: %v", err)
 	}
 	p.conn.Close()
-	backTo(t, base, "after the pipelining client left")
+	redistest.BackTo(t, base, "after the pipelining client left")
 
 	// With a hard limit on the normal class, the same client is closed.
 	withConfig(t, "client-output-buffer-limit", "normal 1mb 0 0")
@@ -851,8 +788,8 @@ func TestBackPressure(t *testing.T) {
 	}
 	if redistest.Available() {
 		r := redistest.Start(t, "--client-output-buffer-limit", "normal 1mb 0 0")
-		rc := hostileDial(t, r.Addr)
-		hostileDo(t, rc, "SET", "big", string(big))
+		rc := redistest.DialRaw(t, r.Addr)
+		redistest.Do(t, rc, "SET", "big", string(big))
 		redis := limitTranscript(t, r.Addr, big)
 		if strings.Join(ours, "\n") != strings.Join(redis, "\n") {
 			t.Errorf("our server:\n%s\nredis-server:\n%s", strings.Join(ours, "\n"), strings.Join(redis, "\n"))
@@ -864,10 +801,10 @@ func TestBackPressure(t *testing.T) {
 // and tells what happened.
 func limitTranscript(t *testing.T, addr string, big []byte) []string {
 	t.Helper()
-	other := hostileDial(t, addr)
-	hostileDo(t, other, "GET", "big")
+	other := redistest.DialRaw(t, addr)
+	redistest.Do(t, other, "GET", "big")
 	callsBefore := getCalls(t, other)
-	clients := strings.Count(hostileDo(t, other, "CLIENT", "LIST").Text(), "\n")
+	clients := strings.Count(redistest.Do(t, other, "CLIENT", "LIST").Text(), "\n")
 	p := startPipeliner(t, addr, pipelined)
 	var out []string
 	// The pipeline fits in the socket buffers: it is all sent, whether the
@@ -895,7 +832,7 @@ func limitTranscript(t *testing.T, addr string, big []byte) []string {
 	// one that passed the limit do not run.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		n := strings.Count(hostileDo(t, other, "CLIENT", "LIST").Text(), "\n")
+		n := strings.Count(redistest.Do(t, other, "CLIENT", "LIST").Text(), "\n")
 		if n == clients || time.Now().After(deadline) {
 			out = append(out, fmt.Sprintf("%d clients more than before", n-clients))
 			break
@@ -903,7 +840,7 @@ func limitTranscript(t *testing.T, addr string, big []byte) []string {
 		time.Sleep(10 * time.Millisecond)
 	}
 	out = append(out, fmt.Sprintf("%d GETs ran", getCalls(t, other)-callsBefore))
-	if v := hostileDo(t, other, "PING"); v.Text() != "PONG" {
+	if v := redistest.Do(t, other, "PING"); v.Text() != "PONG" {
 		out = append(out, fmt.Sprintf("the other client got %q", v.Raw))
 	} else {
 		out = append(out, "the other client is served")
@@ -927,20 +864,12 @@ func TestBlockedClientGetsEarlierReplies(t *testing.T) {
 		"CLIENT PAUSE WRITE: before the wait: $1 a",
 		"CLIENT PAUSE WRITE: after CLIENT UNPAUSE: +OK | $1 b",
 	}, "\n")
-	if got := strings.Join(ours, "\n"); got != want {
-		t.Errorf("our server:\n%s\nwant:\n%s", got, want)
-	}
-	if redistest.Available() {
-		redis := blockedTranscript(t, redistest.Start(t).Addr)
-		if got, r := strings.Join(ours, "\n"), strings.Join(redis, "\n"); got != r {
-			t.Errorf("our server:\n%s\nredis-server:\n%s", got, r)
-		}
-	}
+	checkTranscript(t, ours, want, blockedTranscript)
 }
 
 func blockedTranscript(t *testing.T, addr string) []string {
 	t.Helper()
-	admin := hostileDial(t, addr)
+	admin := redistest.DialRaw(t, addr)
 	var out []string
 	brief := func(v client.Value) string {
 		return strings.Join(strings.Fields(strings.ReplaceAll(string(v.Raw), "\r\n", " ")), " ")
@@ -956,9 +885,9 @@ func blockedTranscript(t *testing.T, addr string) []string {
 			[][]string{{"CLIENT", "PAUSE", "100000", "WRITE"}}, [][]string{{"CLIENT", "UNPAUSE"}}},
 	} {
 		for _, cmd := range step.before {
-			hostileDo(t, admin, cmd...)
+			redistest.Do(t, admin, cmd...)
 		}
-		c := hostileDial(t, addr)
+		c := redistest.DialRaw(t, addr)
 		var pipe []byte
 		pipe = client.AppendCommandStrings(pipe, "ECHO", "a")
 		pipe = client.AppendCommandStrings(pipe, step.block...)
@@ -972,7 +901,7 @@ func blockedTranscript(t *testing.T, addr string) []string {
 			out = append(out, step.name+": before the wait: "+brief(v))
 		}
 		for _, cmd := range step.after {
-			hostileDo(t, admin, cmd...)
+			redistest.Do(t, admin, cmd...)
 		}
 		var rest []string
 		for len(rest) < 2 {

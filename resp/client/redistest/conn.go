@@ -21,12 +21,30 @@ type Conn struct {
 // Dial connects to s for test t; the connection closes when t ends.
 func (s *Server) Dial(t testing.TB) *Conn {
 	t.Helper()
-	rc, err := client.DialRaw(s.Addr)
+	return &Conn{t: t, rc: DialRaw(t, s.Addr)}
+}
+
+// DialRaw connects to addr (any server) for test t; the connection closes
+// when t ends.
+func DialRaw(t testing.TB, addr string) *client.RawConn {
+	t.Helper()
+	rc, err := client.DialRaw(addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rc.Close() })
-	return &Conn{t: t, rc: rc}
+	return rc
+}
+
+// Do sends args on c as one multibulk command and returns the reply; a
+// broken connection or no reply within ReplyTimeout fails the test.
+func Do(t testing.TB, c *client.RawConn, args ...string) client.Value {
+	t.Helper()
+	v, err := c.Do(ReplyTimeout, args...)
+	if err != nil {
+		t.Fatalf("%q: %v", args, err)
+	}
+	return v
 }
 
 // Raw is the underlying connection, for writes of any bytes and reads
@@ -36,11 +54,7 @@ func (c *Conn) Raw() *client.RawConn { return c.rc }
 // Do sends args as one multibulk command and returns the reply.
 func (c *Conn) Do(args ...string) client.Value {
 	c.t.Helper()
-	v, err := c.rc.Do(ReplyTimeout, args...)
-	if err != nil {
-		c.t.Fatalf("%q: %v", args, err)
-	}
-	return v
+	return Do(c.t, c.rc, args...)
 }
 
 // Send writes b as it is, well-formed or not, and reads one reply. Unlike
