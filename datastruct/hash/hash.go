@@ -370,7 +370,7 @@ func chainLen(e *entry) int {
 func (t *table) remove(key []byte) bool {
 	t.rehash(rehashStep)
 	h := maphash.Bytes(seed, key)
-	if !t.unlink(t.old, h, key) && !t.unlink(t.buckets, h, key) {
+	if !t.unlink(t.old, t.moved, h, key) && !t.unlink(t.buckets, 0, h, key) {
 		return false
 	}
 	t.used--
@@ -385,14 +385,14 @@ func (t *table) remove(key []byte) bool {
 	return true
 }
 
-// unlink removes key from its chain in b (old: only from buckets not yet
-// moved); it reports whether it was there.
-func (t *table) unlink(b []*entry, h uint64, key []byte) bool {
+// unlink removes key from its chain in b unless the chain's index is
+// below from (moved); it reports whether it was there.
+func (t *table) unlink(b []*entry, from int, h uint64, key []byte) bool {
 	if b == nil {
 		return false
 	}
 	i := int(h & uint64(len(b)-1))
-	if len(t.old) > 0 && &b[0] == &t.old[0] && i < t.moved {
+	if i < from {
 		return false
 	}
 	for p, e := &b[i], b[i]; e != nil; p, e = &e.next, e.next {
