@@ -66,6 +66,15 @@ func run(args []string) int {
 			}
 		}
 	}
+	if path := os.Getenv("GOREDIS_ALLOCPROFILE"); path != "" {
+		// Where the allocations come from, written at shutdown.
+		defer func() {
+			if f, err := os.Create(path); err == nil {
+				pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
 	if os.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(procsFor(cfg))
 		config.OnChange(func(old, new *config.Config) {

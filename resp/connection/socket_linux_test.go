@@ -149,3 +149,35 @@ func TestRawSocketReset(t *testing.T) {
 		t.Fatalf("Write after reset: %v, want EPIPE or ECONNRESET", werr)
 	}
 }
+
+// A read and a write that need no wait allocate nothing: at 50k requests
+// a second, a closure per call was 8 MB/s of garbage and a collection a
+// second (in the latency tail at -P 1).
+func TestRawSocketDoesNotAllocate(t *testing.T) {
+	_, s, cl := socketPair(t)
+	msg := []byte("+OK\r\n")
+	buf := make([]byte, 64)
+	allocs := testing.AllocsPerRun(200, func() {
+		if _, err := s.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(cl, buf[:len(msg)]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cl.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+		// The data may not have arrived: a Read that waits is allowed,
+		// so read until it has.
+		for got := 0; got < len(msg); {
+			n, err := s.Read(buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got += n
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per write and read, want 0", allocs)
+	}
+}
