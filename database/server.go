@@ -326,9 +326,9 @@ func invokeKeys(db *DB, c resp.Connection, cmd *Command, args [][]byte) resp.Rep
 	if cmd.Keys == nil && cmd.FirstKey == cmd.LastKey {
 		return invokeShard(db, c, cmd, args, db.data.Shard(db.data.ShardFor(args[cmd.FirstKey])))
 	}
-	var kb [8][]byte
+	var kb [16][]byte
 	keys := cmd.keys(args, kb[:0])
-	var ib [8]int
+	var ib [16]int
 	idx := ib[:0]
 	for _, k := range keys {
 		idx = append(idx, db.data.ShardFor(k))

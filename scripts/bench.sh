@@ -14,7 +14,9 @@
 # MEMORY (the memory table: RSS empty, after DEBUG POPULATE of POPULATE
 # keys, and per idle connection over IDLE connections; 0 to skip), CLIFF
 # (the key counts of the latency table: GET and SET p99 at -P 1 with that
-# many keys, against the first count; empty to skip).
+# many keys, against the first count; empty to skip), CALIBRATE (1: a
+# second redis-server stands in for this server, so every ratio would be
+# 1.00 on a quiet machine: their spread is the machine's noise).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +30,7 @@ EXTRA=${EXTRA:-}
 FSYNC=${FSYNC-"everysec always"}
 MEMORY=${MEMORY:-1}
 CLIFF=${CLIFF-"1000 1000000 10000000"}
+CALIBRATE=${CALIBRATE:-0}
 POPULATE=${POPULATE:-1000000}
 IDLE=${IDLE:-10000}
 
@@ -75,7 +78,11 @@ start_pair() {
   ours=$(free_port)
   theirs=$(free_port)
   while [ "$theirs" = "$ours" ]; do theirs=$(free_port); done
-  (cd "$d" && exec "$work/goredis" --port "$ours" --bind 127.0.0.1 --loglevel warning "$@" >"$d/ours.log" 2>&1) &
+  if [ "$CALIBRATE" = 1 ]; then
+    (cd "$d" && exec redis-server --port "$ours" --bind 127.0.0.1 --save '' --loglevel warning "$@" >"$d/ours.log" 2>&1) &
+  else
+    (cd "$d" && exec "$work/goredis" --port "$ours" --bind 127.0.0.1 --loglevel warning "$@" >"$d/ours.log" 2>&1) &
+  fi
   ours_pid=$!
   pids+=($!)
   (cd "$d" && exec redis-server --port "$theirs" --bind 127.0.0.1 --save '' --loglevel warning "$@" >"$d/redis.log" 2>&1) &
@@ -90,27 +97,38 @@ stop_pair() {
   redis-cli -p "$theirs" shutdown nosave >/dev/null 2>&1 || true
 }
 
-# run PORT TEST P SIZE -> "rps p99" (best rps of ROUNDS rounds, with its p99)
+# run PORT TEST P SIZE -> "rps p99" of one round on an emptied server
 run() {
-  local best_rps=0 best_p99=0 line rps p99
-  for _ in $(seq 1 "$ROUNDS"); do
-    redis-cli -p "$1" flushall >/dev/null
-    line=$(redis-benchmark -p "$1" -c "$CLIENTS" -n "$N" -r 100000 -P "$3" -d "$4" -t "$2" --csv 2>/dev/null | tail -n 1)
-    rps=$(echo "$line" | cut -d, -f2 | tr -d '"')
-    p99=$(echo "$line" | cut -d, -f7 | tr -d '"')
-    if awk -v a="$rps" -v b="$best_rps" 'BEGIN{exit !(a>b)}'; then best_rps=$rps; best_p99=$p99; fi
-  done
-  echo "$best_rps $best_p99"
+  local line
+  redis-cli -p "$1" flushall >/dev/null
+  line=$(redis-benchmark -p "$1" -c "$CLIENTS" -n "$N" -r 100000 -P "$3" -d "$4" -t "$2" --csv 2>/dev/null | tail -n 1)
+  echo "$(echo "$line" | cut -d, -f2 | tr -d '"') $(echo "$line" | cut -d, -f7 | tr -d '"')"
 }
 
-# table TESTS PIPELINES SIZES prints one row per combination.
+# better RPS BEST_RPS: true when RPS beats BEST_RPS
+better() { awk -v a="$1" -v b="$2" 'BEGIN{exit !(a>b)}'; }
+
+# table TESTS PIPELINES SIZES prints one row per combination: each
+# server's best rps of ROUNDS rounds with that round's p99. The rounds
+# alternate between the servers (ours, redis, redis, ours, ...), so a
+# slow spell of the machine falls on both.
 table() {
   printf '%-8s %3s %6s %12s %12s %7s %9s %9s %7s\n' command P size ours_rps redis_rps ratio ours_p99 redis_p99 p99x
+  local o_rps o_p99 r_rps r_p99 rps p99 i port
   for size in $3; do
     for p in $2; do
       for t in ${1//,/ }; do
-        read -r o_rps o_p99 < <(run "$ours" "$t" "$p" "$size")
-        read -r r_rps r_p99 < <(run "$theirs" "$t" "$p" "$size")
+        o_rps=0 o_p99=0 r_rps=0 r_p99=0
+        for i in $(seq 1 "$ROUNDS"); do
+          for port in $([ $((i % 2)) = 1 ] && echo "$ours $theirs" || echo "$theirs $ours"); do
+            read -r rps p99 < <(run "$port" "$t" "$p" "$size")
+            if [ "$port" = "$ours" ]; then
+              if better "$rps" "$o_rps"; then o_rps=$rps o_p99=$p99; fi
+            elif better "$rps" "$r_rps"; then
+              r_rps=$rps r_p99=$p99
+            fi
+          done
+        done
         ratio=$(awk -v a="$o_rps" -v b="$r_rps" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "n/a" }')
         p99x=$(awk -v a="$o_p99" -v b="$r_p99" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "n/a" }')
         printf '%-8s %3s %6s %12s %12s %7s %9s %9s %7s\n' "$t" "$p" "$size" "$o_rps" "$r_rps" "$ratio" "$o_p99" "$r_p99" "$p99x"
@@ -119,6 +137,7 @@ table() {
   done
 }
 
+[ "$CALIBRATE" = 1 ] && echo "# CALIBRATE=1: the ours column is a second redis-server"
 echo "# goredis vs redis-server $(redis-server --version | awk '{print $3}' | cut -d= -f2), $(nproc) cores, $(date -u +%Y-%m-%d)"
 echo "# redis-benchmark -c $CLIENTS -n $N -r 100000, best of $ROUNDS"
 start_pair plain --appendonly no $EXTRA
