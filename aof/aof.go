@@ -246,7 +246,7 @@ func (p *Persister) flushLocked(fsync bool) error {
 
 	n, err := writeAll(p.f, buf)
 	if err == nil && fsync {
-		err = datasync(p.f)
+		err = commitSync(p.f)
 	}
 
 	p.mu.Lock()

@@ -6,3 +6,6 @@ import "os"
 
 // datasync is fsync where fdatasync is not available.
 func datasync(f *os.File) error { return f.Sync() }
+
+// commitSync is the group commit's fsync (appendfsync always).
+func commitSync(f *os.File) error { return f.Sync() }
