@@ -14,7 +14,10 @@
 # MEMORY (the memory table: RSS empty, after DEBUG POPULATE of POPULATE
 # keys, and per idle connection over IDLE connections; 0 to skip), CLIFF
 # (the key counts of the latency table: GET and SET p99 at -P 1 with that
-# many keys, against the first count; empty to skip), CALIBRATE (1: a
+# many keys, against the first count; empty to skip), CPU (the -P values
+# of the CPU table: each server's CPU time per request, user and system,
+# over N requests of each test with 3-byte values; empty to skip),
+# CALIBRATE (1: a
 # second redis-server stands in for this server, so every ratio would be
 # 1.00 on a quiet machine: their spread is the machine's noise).
 set -euo pipefail
@@ -31,6 +34,7 @@ FSYNC=${FSYNC-"everysec always"}
 MEMORY=${MEMORY:-1}
 CLIFF=${CLIFF-"1000 1000000 10000000"}
 CALIBRATE=${CALIBRATE:-0}
+CPU=${CPU-"1 16"}
 POPULATE=${POPULATE:-1000000}
 IDLE=${IDLE:-10000}
 
@@ -201,6 +205,37 @@ if [ "$MEMORY" != 0 ]; then
   row "rss empty" "$o_empty" "$r_empty"
   row "rss after populate $POPULATE" "$o_full" "$r_full"
   printf '%-28s %10s %10s %7s\n' "KiB per idle connection" "$o_idle" "$r_idle" "$(awk -v a="$o_idle" -v b="$r_idle" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "n/a" }')"
+  stop_pair
+fi
+
+# cpu_us PID -> "user system" CPU time of PID so far, in µs
+cpu_us() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%d %d\n", $14 * 1e6 / hz, $15 * 1e6 / hz }' "/proc/$1/stat"; }
+
+# cpu_per_request PORT PID TEST P -> "user system" µs per request
+cpu_per_request() {
+  local u0 s0 u1 s1
+  redis-cli -p "$1" flushall >/dev/null
+  read -r u0 s0 < <(cpu_us "$2")
+  redis-benchmark -p "$1" -c "$CLIENTS" -n "$N" -r 100000 -P "$4" -t "$3" -q >/dev/null 2>&1
+  read -r u1 s1 < <(cpu_us "$2")
+  awk -v u="$((u1 - u0))" -v s="$((s1 - s0))" -v n="$N" 'BEGIN{ printf "%.2f %.2f\n", u / n, s / n }'
+}
+
+if [ -n "$CPU" ]; then
+  # Time on the CPU moves far less with the machine's noise than requests
+  # per second (it does not count waiting), at the clock tick's precision
+  # (10 ms over N requests).
+  echo "# CPU time per request (µs, user and system), 3-byte values"
+  start_pair cpu --appendonly no $EXTRA
+  printf '%-8s %3s %9s %9s %9s %9s %7s\n' command P ours_usr ours_sys redis_usr redis_sys ratio
+  for p in $CPU; do
+    for t in ${TESTS//,/ }; do
+      read -r ou os < <(cpu_per_request "$ours" "$ours_pid" "$t" "$p")
+      read -r ru rs < <(cpu_per_request "$theirs" "$theirs_pid" "$t" "$p")
+      awk -v t="$t" -v p="$p" -v ou="$ou" -v os="$os" -v ru="$ru" -v rs="$rs" \
+        'BEGIN{ printf "%-8s %3s %9.2f %9.2f %9.2f %9.2f %7.2f\n", t, p, ou, os, ru, rs, (ru + rs > 0) ? (ou + os) / (ru + rs) : 0 }'
+    done
+  done
   stop_pair
 fi
 
