@@ -109,17 +109,17 @@ func zsetLimits() (int64, int64) {
 	return c.entries, c.value
 }
 
-// zsetAdd stores a new member (or a new score), converting a compact set
-// to the skiplist first when the member would exceed its limits, as
-// Redis's zsetAdd does.
+// zsetAdd stores a member z does not hold, converting a compact set to
+// the skiplist first when the member would exceed its limits, as Redis's
+// zsetAdd does.
 func zsetAdd(z *sortedset.SortedSet, member string, score float64) {
 	if z.IsListpack() {
 		entries, value := zsetLimits()
-		if _, ok := z.Score(member); !ok && (int64(z.Len())+1 > entries || int64(len(member)) > value) {
+		if int64(z.Len())+1 > entries || int64(len(member)) > value {
 			z.ToSkiplist()
 		}
 	}
-	z.Set(member, score)
+	z.Insert(member, score)
 }
 
 // zsetNew creates the set ZADD creates for its first member.
@@ -350,7 +350,7 @@ done:
 	}
 	for j, score := range scores {
 		member := args[i+2*j+1]
-		cur, exists := z.Score(string(member))
+		ref, cur, exists := z.Find(string(member))
 		if exists {
 			if has(zaddNX) {
 				continue
@@ -372,7 +372,7 @@ done:
 			last = score
 			processed++
 			if score != cur {
-				z.Set(string(member), score)
+				z.Update(ref, score)
 				updated++
 			}
 		} else if !has(zaddXX) {

@@ -114,33 +114,76 @@ func (z *SortedSet) Score(member string) (float64, bool) {
 	return 0, false
 }
 
+// Ref is where Find found a member, so Update can change its score
+// without looking it up again (ZADD reads the score before it decides).
+type Ref struct {
+	n *node // skiplist form
+	i int   // compact form: the index in lp
+}
+
+// Find returns member's score and where it is; ok is false when it is
+// absent.
+func (z *SortedSet) Find(member string) (ref Ref, score float64, ok bool) {
+	if z.sl != nil {
+		if n := z.tab.find(member); n != nil {
+			return Ref{n: n}, n.score, true
+		}
+		return Ref{}, 0, false
+	}
+	if i := z.lpFind(member); i >= 0 {
+		return Ref{i: i}, z.lp[i].Score, true
+	}
+	return Ref{}, 0, false
+}
+
+// Update sets the score of the member Find returned ref for, with z
+// unchanged since, as Set would. The score must not be NaN.
+func (z *SortedSet) Update(ref Ref, score float64) {
+	if z.sl != nil {
+		if n := ref.n; n.score != score || math.Signbit(n.score) != math.Signbit(score) {
+			z.sl.updateScore(n, score)
+		}
+		return
+	}
+	z.lpUpdate(ref.i, lpScore(score))
+}
+
+// lpUpdate moves the compact form's element i to score's place.
+func (z *SortedSet) lpUpdate(i int, score float64) {
+	if z.lp[i].Score == score {
+		return
+	}
+	member := z.lp[i].Member
+	z.lp = append(z.lp[:i], z.lp[i+1:]...)
+	i = z.lpPos(score, member)
+	z.lp = append(z.lp, Element{})
+	copy(z.lp[i+1:], z.lp[i:])
+	z.lp[i] = Element{member, score}
+}
+
 // Set adds member with score or changes its score; it reports whether the
 // member is new. The score must not be NaN.
 func (z *SortedSet) Set(member string, score float64) bool {
+	if ref, _, ok := z.Find(member); ok {
+		z.Update(ref, score)
+		return false
+	}
+	z.Insert(member, score)
+	return true
+}
+
+// Insert adds member, which must be absent (Find said so, with z
+// unchanged since), with score. The score must not be NaN.
+func (z *SortedSet) Insert(member string, score float64) {
 	if z.sl != nil {
-		if n := z.tab.find(member); n != nil {
-			if n.score != score || math.Signbit(n.score) != math.Signbit(score) {
-				z.sl.updateScore(n, score)
-			}
-			return false
-		}
 		z.tab.add(z.sl.insert(score, member))
-		return true
+		return
 	}
 	score = lpScore(score)
-	added := true
-	if i := z.lpFind(member); i >= 0 {
-		if z.lp[i].Score == score {
-			return false
-		}
-		z.lp = append(z.lp[:i], z.lp[i+1:]...)
-		added = false
-	}
 	i := z.lpPos(score, member)
 	z.lp = append(z.lp, Element{})
 	copy(z.lp[i+1:], z.lp[i:])
 	z.lp[i] = Element{member, score}
-	return added
 }
 
 // Remove deletes member; it reports whether it was present.

@@ -2,6 +2,7 @@ package sortedset
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sort"
 	"strconv"
@@ -318,5 +319,48 @@ func TestIndexResizeIsIncremental(t *testing.T) {
 	}
 	if z.Len() != n/64 {
 		t.Fatalf("Len %d, want %d", z.Len(), n/64)
+	}
+}
+
+// Find then Update or Insert (ZADD's one lookup a member) leave a set as
+// Set does, in both forms: random members and scores, some repeated,
+// including 0 and -0, checked element by element and by rank.
+func TestFindUpdateInsertMatchSet(t *testing.T) {
+	for _, form := range []string{"listpack", "skiplist"} {
+		rng := rand.New(rand.NewPCG(7, uint64(len(form))))
+		want, got := New(), New()
+		if form == "skiplist" {
+			want, got = NewSkiplist(), NewSkiplist()
+		}
+		scores := []float64{0, math.Copysign(0, -1), 1, -2.5, 3, 1e9}
+		for op := 0; op < 3000; op++ {
+			member := fmt.Sprintf("m%d", rng.IntN(60))
+			score := scores[rng.IntN(len(scores))]
+			if rng.IntN(3) == 0 {
+				score = float64(rng.IntN(100))
+			}
+			added := want.Set(member, score)
+			ref, _, ok := got.Find(member)
+			if ok == added {
+				t.Fatalf("%s op %d: Find(%q) found %v, Set added %v", form, op, member, ok, added)
+			}
+			if ok {
+				got.Update(ref, score)
+			} else {
+				got.Insert(member, score)
+			}
+			if got.Len() != want.Len() {
+				t.Fatalf("%s op %d: %d members, want %d", form, op, got.Len(), want.Len())
+			}
+			for r := 0; r < want.Len(); r++ {
+				w, g := want.At(r), got.At(r)
+				if w.Member != g.Member || w.Score != g.Score || math.Signbit(w.Score) != math.Signbit(g.Score) {
+					t.Fatalf("%s op %d: rank %d is %v, want %v", form, op, r, g, w)
+				}
+			}
+		}
+		if want.Len() < 30 {
+			t.Fatalf("%s: only %d members: the test added too few", form, want.Len())
+		}
 	}
 }
