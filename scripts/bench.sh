@@ -222,9 +222,9 @@ cpu_per_request() {
 }
 
 if [ -n "$CPU" ]; then
-  # Time on the CPU moves far less with the machine's noise than requests
-  # per second (it does not count waiting), at the clock tick's precision
-  # (10 ms over N requests).
+  # Time on the CPU does not count waiting, so scheduling moves it less
+  # than requests per second (the machine's speed still does); measured
+  # at the clock tick's precision (10 ms over N requests).
   echo "# CPU time per request (µs, user and system), 3-byte values"
   start_pair cpu --appendonly no $EXTRA
   printf '%-8s %3s %9s %9s %9s %9s %7s\n' command P ours_usr ours_sys redis_usr redis_sys ratio
