@@ -224,7 +224,12 @@ func (p *Persister) Sync(seq uint64) error {
 			p.cond.Wait()
 			continue
 		}
-		if err := p.flushLocked(p.fsyncNowLocked()); err != nil {
+		var fsync func(*os.File) error
+		if p.fsyncNowLocked() {
+			// The group commit: its fsync keeps the P (commitSync).
+			fsync = commitSync
+		}
+		if err := p.flushLocked(fsync); err != nil {
 			return err
 		}
 	}
@@ -234,9 +239,10 @@ func (p *Persister) Sync(seq uint64) error {
 var errClosed = errors.New("the append only file is closed")
 
 // flushLocked writes the buffer (as the group's leader: the lock is
-// released during the system calls) and fsyncs it when asked. On an
-// error the unwritten bytes stay buffered for the next attempt.
-func (p *Persister) flushLocked(fsync bool) error {
+// released during the system calls) and fsyncs it with fsync unless that
+// is nil. On an error the unwritten bytes stay buffered for the next
+// attempt.
+func (p *Persister) flushLocked(fsync func(*os.File) error) error {
 	p.writing = true
 	buf := p.buf
 	upto := p.seq
@@ -245,8 +251,8 @@ func (p *Persister) flushLocked(fsync bool) error {
 	p.mu.Unlock()
 
 	n, err := writeAll(p.f, buf)
-	if err == nil && fsync {
-		err = commitSync(p.f)
+	if err == nil && fsync != nil {
+		err = fsync(p.f)
 	}
 
 	p.mu.Lock()
@@ -273,7 +279,7 @@ func (p *Persister) flushLocked(fsync bool) error {
 		p.failing.Store(false)
 	}
 	p.written = upto
-	p.pending = !fsync && n > 0
+	p.pending = fsync == nil && n > 0
 	p.cond.Broadcast()
 	return nil
 }
@@ -309,7 +315,13 @@ func (p *Persister) background() {
 				// A retry after an error fsyncs in the write (the error
 				// may be the fsync's); otherwise everysec's fsync follows
 				// on its own, below.
-				_ = p.flushLocked(p.policy == FsyncAlways || (p.err != nil && p.policy != FsyncNo))
+				// Through the scheduler: this goroutine must not hold
+				// the P while a failing disk takes its time.
+				var fsync func(*os.File) error
+				if p.policy == FsyncAlways || (p.err != nil && p.policy != FsyncNo) {
+					fsync = datasync
+				}
+				_ = p.flushLocked(fsync)
 			}
 			if p.err == nil && p.pending && p.policy == FsyncEverysec && !(p.noFsyncOnRewrite && p.rw != nil) {
 				// The fsync runs without holding up writers: a connection
@@ -376,7 +388,7 @@ func (p *Persister) Close() error {
 	var err error
 	if len(p.buf) > 0 {
 		p.closed = false
-		err = p.flushLocked(true)
+		err = p.flushLocked(datasync)
 		p.closed = true
 	} else {
 		err = p.f.Sync()
