@@ -95,9 +95,27 @@ func (h *Handler) Handle(ctx context.Context, nc net.Conn) {
 		held.writeTo(c)
 		_ = c.Flush()
 	}
+	// A long pipeline (its parts arrive while it runs) gets the replies of
+	// its first earlyReplyAfter bytes at once, then yields, so that its
+	// client does not wait for all of it to see its first reply, nor do
+	// the other clients for their turn. The rest of its replies go out at
+	// its end: one write per part, as Redis makes, costs as much again in
+	// system time on both sides of the socket.
+	var pipelineStart int64
+	answered := false
 	c.Parser.BeforeRead = func() error {
 		c.MarkActive()
-		if !c.Parser.MidFrame() {
+		if c.Parser.MidFrame() {
+			if !answered && c.Parser.Received()-pipelineStart >= earlyReplyAfter {
+				answered = true
+				held.writeTo(c)
+				if err := c.Flush(); err != nil {
+					return err
+				}
+				runtime.Gosched()
+			}
+		} else {
+			pipelineStart, answered = c.Parser.Received(), false
 			held.writeTo(c)
 			if _, _, out := c.Buffers(); out > 0 {
 				// Let the other connections whose requests arrived with
@@ -140,6 +158,11 @@ func (h *Handler) Handle(ctx context.Context, nc net.Conn) {
 	delete(h.conns, c)
 	h.mu.Unlock()
 }
+
+// earlyReplyAfter is how much of a pipeline is read before its first
+// replies are sent without waiting for its end: two of the parser's
+// largest reads.
+const earlyReplyAfter = 32 * 1024
 
 var errShuttingDown = errors.New("server shutting down")
 

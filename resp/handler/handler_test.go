@@ -40,6 +40,8 @@ func (d *fakeDB) Exec(c resp.Connection, args [][]byte) resp.Reply {
 	case "BIG":
 		n, _ := strconv.Atoi(string(args[1]))
 		return reply.Bulk(bytes.Repeat([]byte("x"), n))
+	case "STORE":
+		return reply.OK
 	case "QUIT":
 		c.State().Closing = true
 		return reply.OK
@@ -216,6 +218,51 @@ func TestLargeRepliesAreNotHeldBack(t *testing.T) {
 		if err != nil || len(v.Str) != 10000 {
 			t.Fatalf("reply %d: %d bytes, %v", i, len(v.Str), err)
 		}
+	}
+}
+
+// fullReads makes every read of the server fill its buffer, as when a
+// client's pipeline arrives faster than the server reads it.
+type fullReads struct{ net.Conn }
+
+func (c fullReads) Read(b []byte) (int, error) {
+	n, err := io.ReadFull(c.Conn, b)
+	if n > 0 {
+		return n, nil
+	}
+	return 0, err
+}
+
+// TestLongPipelineAnsweredBeforeItsEnd: a pipeline still arriving gets the
+// replies of its first part without waiting for its end (its client may
+// be waiting for them before it sends the rest, and redis-benchmark
+// counts a pipeline's latency to its first reply).
+func TestLongPipelineAnsweredBeforeItsEnd(t *testing.T) {
+	s := serveWrapped(t, func(c net.Conn) net.Conn { return fullReads{c} })
+	value := strings.Repeat("v", 4000)
+	var req []byte
+	const n = 20
+	for i := 0; i <= n; i++ {
+		req = client.AppendCommandStrings(req, "STORE", "k", value)
+	}
+	last := len(req) - len(value)/2
+	// Twenty whole commands (80 KB) and half of the twenty-first.
+	s.write(t, req[:last])
+	_ = s.client.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if v, err := s.r.ReadValue(); err != nil || v.Text() != "OK" {
+		t.Fatalf("first reply while the pipeline was still arriving: %v %v", v, err)
+	}
+	s.write(t, req[last:])
+	if err := s.client.(*net.TCPConn).CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= n; i++ {
+		if v, err := s.r.ReadValue(); err != nil || v.Text() != "OK" {
+			t.Fatalf("reply %d: %v %v", i, v, err)
+		}
+	}
+	if got := s.db.execs.Load(); got != n+1 {
+		t.Fatalf("%d commands ran, want %d", got, n+1)
 	}
 }
 

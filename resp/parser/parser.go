@@ -74,6 +74,8 @@ type Parser struct {
 	// an idle connection gives the big buffer back.
 	full  bool
 	small int
+	// received counts every byte read.
+	received int64
 
 	mbLeft  int64 // bulks still to read; -1 before the '*' header
 	bulkLen int64 // length of the bulk being read; -1 before its '$' header
@@ -91,6 +93,9 @@ func New(r io.Reader, limits Limits) *Parser {
 // commands), so the replies of the commands before it can wait for the
 // next read instead of costing a write each.
 func (p *Parser) MidFrame() bool { return p.full && p.cmdStart < p.w }
+
+// Received reports how many bytes the parser has read in all.
+func (p *Parser) Received() int64 { return p.received }
 
 // Buffered reports how many received bytes are not yet returned as
 // commands.
@@ -168,6 +173,7 @@ func (p *Parser) fill() error {
 		p.small = 0
 	}
 	p.w += n
+	p.received += int64(n)
 	if n > 0 {
 		// Redis measures the bytes not yet parsed (it trims parsed
 		// arguments from its query buffer) right after each read.
