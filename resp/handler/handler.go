@@ -96,9 +96,10 @@ func (h *Handler) Handle(ctx context.Context, nc net.Conn) {
 		_ = c.Flush()
 	}
 	// A long pipeline (its parts arrive while it runs) gets the replies of
-	// its first earlyReplyAfter bytes at once, then yields, so that its
-	// client does not wait for all of it to see its first reply, nor do
-	// the other clients for their turn. The rest of its replies go out at
+	// its first earlyReplyAfter bytes at once, then yields after each
+	// part, so that its client does not wait for all of it to see its
+	// first reply, nor do the other clients for their turn (Redis reads
+	// 16 KB of each ready client in turn). The rest of its replies go out at
 	// its end: a write per 16 KB read, as Redis makes, measured 20% fewer
 	// 1 KB SETs per second at -P16 (50 clients, 2 cores).
 	var pipelineStart int64
@@ -112,6 +113,8 @@ func (h *Handler) Handle(ctx context.Context, nc net.Conn) {
 				if err := c.Flush(); err != nil {
 					return err
 				}
+			}
+			if answered {
 				runtime.Gosched()
 			}
 		} else {
