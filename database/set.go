@@ -109,7 +109,7 @@ func execSAdd(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	max := setMaxIntsetEntries()
 	added := 0
 	for _, m := range args[2:] {
-		if s.Add(string(m), max) {
+		if s.AddBytes(m, max) {
 			added++
 		}
 	}

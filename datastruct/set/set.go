@@ -15,6 +15,8 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
+	"unsafe"
 )
 
 // Set is a set of strings. The zero value is not usable; call New.
@@ -120,6 +122,19 @@ func (s *Set) convert() {
 // set-max-intset-entries: an intset that would grow beyond it, or that
 // receives a non-integer member, becomes a hash table.
 func (s *Set) Add(member string, maxInts int) bool {
+	return s.add(member, maxInts, false)
+}
+
+// AddBytes is Add for a member in a buffer the caller reuses (a request's
+// argument): the member is copied only when it is added, so adding one
+// already there allocates nothing.
+func (s *Set) AddBytes(member []byte, maxInts int) bool {
+	return s.add(unsafe.String(unsafe.SliceData(member), len(member)), maxInts, true)
+}
+
+// add is Add; with borrowed set, member is only valid during the call and
+// is copied before the set keeps it.
+func (s *Set) add(member string, maxInts int, borrowed bool) bool {
 	if !s.big {
 		if v, ok := parseInt(member); ok {
 			i, found := s.findInt(v)
@@ -136,6 +151,9 @@ func (s *Set) Add(member string, maxInts int) bool {
 	}
 	if _, ok := s.index[member]; ok {
 		return false
+	}
+	if borrowed {
+		member = strings.Clone(member)
 	}
 	s.index[member] = len(s.members)
 	s.members = append(s.members, member)

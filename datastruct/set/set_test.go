@@ -283,3 +283,32 @@ func TestScanWhileShrinking(t *testing.T) {
 		t.Fatalf("intset scan %q %d", got, next)
 	}
 }
+
+// TestAddBytesCopiesOnlyNewMembers: AddBytes keeps its own copy of a new
+// member (the caller's buffer is reused for the next request), and adding
+// a member already there allocates nothing.
+func TestAddBytesCopiesOnlyNewMembers(t *testing.T) {
+	s := New()
+	buf := []byte("member-1")
+	if !s.AddBytes(buf, 512) {
+		t.Fatal("AddBytes of a new member reported it present")
+	}
+	copy(buf, "MEMBER-2")
+	if !s.Contains("member-1") || s.Contains("MEMBER-2") || s.Len() != 1 {
+		t.Fatalf("after the buffer changed: member-1 %v, MEMBER-2 %v, len %d; want the set to keep its own copy",
+			s.Contains("member-1"), s.Contains("MEMBER-2"), s.Len())
+	}
+	// Integers stay in the intset encoding without a copy either way.
+	n := New()
+	if !n.AddBytes([]byte("42"), 512) || n.AddBytes([]byte("42"), 512) || !n.Contains("42") {
+		t.Fatal("AddBytes on an intset")
+	}
+	present := []byte("member-1")
+	if a := testing.AllocsPerRun(100, func() {
+		if s.AddBytes(present, 512) {
+			t.Fatal("AddBytes of a present member reported it new")
+		}
+	}); a != 0 {
+		t.Fatalf("AddBytes of a present member: %v allocations, want 0", a)
+	}
+}
