@@ -28,6 +28,7 @@ const outFlushAt = 64 * 1024
 type Connection struct {
 	conn  net.Conn
 	sock  io.ReadWriter // conn's reads and writes (newSocket)
+	try   tryReader     // sock, when it can read without waiting
 	id    int64
 	state resp.ClientState
 
@@ -71,9 +72,46 @@ func New(conn net.Conn) *Connection {
 	c := &Connection{conn: conn, sock: newSocket(conn), id: nextID.Add(1), created: time.Now(), user: "default", done: make(chan struct{})}
 	c.proto.Store(2)
 	c.active.Store(clock.Mono())
-	c.Parser = parser.New(c.sock, c)
+	c.try, _ = c.sock.(tryReader)
+	c.Parser = parser.New(sockReader{c}, c)
 	c.Parser.BeforeRead = c.Flush
 	return c
+}
+
+// tryReader is a socket that can read without waiting for input.
+type tryReader interface {
+	TryRead(p []byte) (int, error)
+}
+
+// errWouldBlock is TryRead finding no input.
+var errWouldBlock = errors.New("read would block")
+
+// sockReader is what the parser reads the socket through. The parser's
+// owner may leave replies buffered before a read, when the last read
+// stopped inside a command and the rest is on its way (see
+// parser.MidFrame); if the rest is not there yet, the replies are sent
+// before the read waits for it, as Redis replies to what it parsed of a
+// read: the client may not send the rest until it has them, and its
+// first reply should not wait for its next write.
+type sockReader struct{ c *Connection }
+
+func (r sockReader) Read(p []byte) (int, error) {
+	c := r.c
+	if c.try != nil && c.replyPending() {
+		n, err := c.try.TryRead(p)
+		if err != errWouldBlock {
+			return n, err
+		}
+		c.Waiting()
+	}
+	return c.sock.Read(p)
+}
+
+// replyPending reports replies buffered and not yet written.
+func (c *Connection) replyPending() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.out) > 0
 }
 
 // NewFake returns a connection without a socket, for internal clients

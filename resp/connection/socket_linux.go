@@ -29,6 +29,7 @@ type rawSocket struct {
 	rn      int
 	rerrno  syscall.Errno
 	readFn  func(fd uintptr) bool
+	tryFn   func(fd uintptr) bool
 	wbuf    []byte
 	wn      int
 	werrno  syscall.Errno
@@ -41,6 +42,7 @@ func newSocket(c net.Conn) io.ReadWriter {
 		if rc, err := sc.SyscallConn(); err == nil {
 			s := &rawSocket{rc: rc}
 			s.readFn = s.read
+			s.tryFn = s.tryRead
 			s.writeFn = s.write
 			return s
 		}
@@ -48,23 +50,38 @@ func newSocket(c net.Conn) io.ReadWriter {
 	return c
 }
 
-func (s *rawSocket) Read(p []byte) (int, error) {
+func (s *rawSocket) Read(p []byte) (int, error) { return s.readWith(p, s.readFn) }
+
+// TryRead is Read that returns errWouldBlock instead of waiting for input.
+func (s *rawSocket) TryRead(p []byte) (int, error) { return s.readWith(p, s.tryFn) }
+
+func (s *rawSocket) readWith(p []byte, fn func(fd uintptr) bool) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
 	s.rbuf, s.rn, s.rerrno = p, 0, 0
-	err := s.rc.Read(s.readFn)
+	err := s.rc.Read(fn)
 	n, errno := s.rn, s.rerrno
 	s.rbuf = nil
 	switch {
 	case err != nil:
 		return 0, err
+	case errno == syscall.EAGAIN:
+		return 0, errWouldBlock
 	case errno != 0:
 		return 0, os.NewSyscallError("read", errno)
 	case n == 0:
 		return 0, io.EOF
 	}
 	return n, nil
+}
+
+// tryRead is one attempt of TryRead: it never asks the poller to wait.
+func (s *rawSocket) tryRead(fd uintptr) bool {
+	if !s.read(fd) {
+		s.rerrno = syscall.EAGAIN
+	}
+	return true
 }
 
 // read is one attempt of Read: false asks the poller to wait for input.

@@ -181,3 +181,43 @@ func TestRawSocketDoesNotAllocate(t *testing.T) {
 		t.Fatalf("%v allocations per write and read, want 0", allocs)
 	}
 }
+
+// TestTryReadNeverWaits: TryRead returns errWouldBlock at once when there
+// is no input, the input when there is, without allocating.
+func TestTryReadNeverWaits(t *testing.T) {
+	_, s, cl := socketPair(t)
+	rs := s.(*rawSocket)
+	buf := make([]byte, 64)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if n, err := rs.TryRead(buf); err != errWouldBlock {
+			t.Errorf("TryRead with no input = %d, %v; want errWouldBlock", n, err)
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("TryRead with no input waited")
+	}
+	if _, err := cl.Write([]byte("PING\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n, err := rs.TryRead(buf)
+		if err == nil {
+			if string(buf[:n]) != "PING\r\n" {
+				t.Fatalf("TryRead = %q", buf[:n])
+			}
+			break
+		}
+		if err != errWouldBlock || time.Now().After(deadline) {
+			t.Fatalf("TryRead after the client wrote: %v", err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if a := testing.AllocsPerRun(100, func() { _, _ = rs.TryRead(buf) }); a != 0 {
+		t.Fatalf("TryRead with no input: %v allocations, want 0", a)
+	}
+}

@@ -82,6 +82,19 @@ func serve(t *testing.T) *session {
 // serveWrapped is serve with the server's side of the socket wrapped.
 func serveWrapped(t *testing.T, wrap func(net.Conn) net.Conn) *session {
 	t.Helper()
+	return serveConn(t, wrap, false)
+}
+
+// serveRaw is serve with the handler given the accepted *net.TCPConn
+// itself, so that it reads and writes it with raw system calls as the
+// server does (the server's writes are not counted).
+func serveRaw(t *testing.T) *session {
+	t.Helper()
+	return serveConn(t, func(c net.Conn) net.Conn { return c }, true)
+}
+
+func serveConn(t *testing.T, wrap func(net.Conn) net.Conn, raw bool) *session {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +110,11 @@ func serveWrapped(t *testing.T, wrap func(net.Conn) net.Conn) *session {
 	}
 	s := &session{db: &fakeDB{}, server: &countingConn{Conn: wrap(sc)}, client: cl, r: client.NewReader(cl), done: make(chan struct{})}
 	s.h = handler.New(s.db, nil)
-	go func() { s.h.Handle(context.Background(), s.server); close(s.done) }()
+	var hc net.Conn = s.server
+	if raw {
+		hc = sc
+	}
+	go func() { s.h.Handle(context.Background(), hc); close(s.done) }()
 	_ = cl.SetDeadline(time.Now().Add(10 * time.Second))
 	t.Cleanup(func() {
 		cl.Close()
@@ -263,6 +280,37 @@ func TestLongPipelineAnsweredBeforeItsEnd(t *testing.T) {
 	}
 	if got := s.db.execs.Load(); got != n+1 {
 		t.Fatalf("%d commands ran, want %d", got, n+1)
+	}
+}
+
+// TestRepliesSentBeforeWaitingMidCommand: a read that fills the parser's
+// buffer and stops inside a command leaves the replies of the commands
+// before it buffered, as more input is on its way; when none is there
+// yet, they are sent before the server waits for it (the client may be
+// waiting for them before it sends the rest).
+func TestRepliesSentBeforeWaitingMidCommand(t *testing.T) {
+	s := serveRaw(t)
+	value := strings.Repeat("v", 1200)
+	var req []byte
+	for i := 0; i < 4; i++ {
+		req = client.AppendCommandStrings(req, "STORE", "k", value)
+	}
+	// The parser's first read takes 4096 bytes: three whole commands and
+	// the start of the fourth, exactly.
+	const first = 4096
+	if len(req)*3/4 >= first || len(req) <= first {
+		t.Fatalf("request of %d bytes does not split inside its fourth command at %d", len(req), first)
+	}
+	s.write(t, req[:first])
+	_ = s.client.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for i := 0; i < 3; i++ {
+		if v, err := s.r.ReadValue(); err != nil || v.Text() != "OK" {
+			t.Fatalf("reply %d while the fourth command was incomplete: %v %v", i, v, err)
+		}
+	}
+	s.write(t, req[first:])
+	if v, err := s.r.ReadValue(); err != nil || v.Text() != "OK" {
+		t.Fatalf("fourth reply: %v %v", v, err)
 	}
 }
 
