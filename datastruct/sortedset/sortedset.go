@@ -155,7 +155,12 @@ func (z *SortedSet) lpUpdate(i int, score float64) {
 	}
 	member := z.lp[i].Member
 	z.lp = append(z.lp[:i], z.lp[i+1:]...)
-	i = z.lpPos(score, member)
+	z.lpInsert(member, score)
+}
+
+// lpInsert puts an element in the compact form at its place by score.
+func (z *SortedSet) lpInsert(member string, score float64) {
+	i := z.lpPos(score, member)
 	z.lp = append(z.lp, Element{})
 	copy(z.lp[i+1:], z.lp[i:])
 	z.lp[i] = Element{member, score}
@@ -179,11 +184,7 @@ func (z *SortedSet) Insert(member string, score float64) {
 		z.tab.add(z.sl.insert(score, member))
 		return
 	}
-	score = lpScore(score)
-	i := z.lpPos(score, member)
-	z.lp = append(z.lp, Element{})
-	copy(z.lp[i+1:], z.lp[i:])
-	z.lp[i] = Element{member, score}
+	z.lpInsert(member, lpScore(score))
 }
 
 // Remove deletes member; it reports whether it was present.

@@ -97,7 +97,10 @@ type sockReader struct{ c *Connection }
 
 func (r sockReader) Read(p []byte) (int, error) {
 	c := r.c
-	if c.try != nil && c.replyPending() {
+	// Only after a read that stopped inside a command are replies left
+	// buffered (BeforeRead flushes otherwise): the check costs no lock
+	// on the one-command-a-read path.
+	if c.try != nil && c.Parser.MidFrame() && c.replyPending() {
 		n, err := c.try.TryRead(p)
 		if err != errWouldBlock {
 			return n, err
