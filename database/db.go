@@ -7,6 +7,7 @@ import (
 	"goredis/config"
 	"goredis/datastruct/dict"
 	"goredis/interface/resp"
+	"goredis/lib/utils"
 	"goredis/resp/reply"
 )
 
@@ -135,6 +136,7 @@ func (db *DB) put(key []byte, e *Entity, keepTTL bool) {
 			}
 		}
 		size, clock := old.Size, old.LRU
+		e.disown() // old and e share e's array now
 		*old = *e
 		old.Size = size // recounted by signalModified
 		if !lfuMode.Load() {
@@ -161,24 +163,45 @@ func (db *DB) putWithExpiry(key []byte, e *Entity, at int64) {
 
 // putString stores a string value, reusing the existing entity so an
 // overwrite costs only the value's bytes. A new key publishes new, as put.
-func (db *DB) putString(key []byte, val string, keepTTL bool) {
+func (db *DB) putString(key []byte, val string, keepTTL bool) *Entity {
 	s := db.shard(key)
 	if old := s.Data[string(key)]; old != nil {
-		if old.HasTTL && !keepTTL {
-			delete(s.TTL, string(key))
-			old.HasTTL = false
-		}
 		old.SetStr(val)
-		old.Kind, old.Enc = KindString, EncAuto
-		if !lfuMode.Load() {
-			old.LRU = lruClock()
-		}
-		return
+		db.overwritten(s, key, old, keepTTL)
+		return old
 	}
 	e := newStr(val, EncAuto)
 	e.LRU = newAccessClock()
 	s.Data[string(key)] = e
 	db.notify(config.NotifyNew, "new", key)
+	return e
+}
+
+// putBytes is putString for a value in the request's bytes (SET, MSET,
+// GETSET). The value is copied into an array of the entity's own, and a
+// later value of the same length is written over it while no view of it
+// was taken (a GET takes one): SET over a value of its size allocates
+// nothing and leaves no garbage for the collector.
+func (db *DB) putBytes(key, val []byte, keepTTL bool) {
+	s := db.shard(key)
+	if old := s.Data[string(key)]; old != nil && old.overwriteOwned(val) {
+		db.overwritten(s, key, old, keepTTL)
+		return
+	}
+	db.putString(key, utils.OwnedString(val), keepTTL).own()
+}
+
+// overwritten finishes giving the existing entity e at key a new string
+// value: the TTL goes unless keepTTL, and the access clock restarts.
+func (db *DB) overwritten(s *dict.Shard[*Entity], key []byte, e *Entity, keepTTL bool) {
+	if e.HasTTL && !keepTTL {
+		delete(s.TTL, string(key))
+		e.HasTTL = false
+	}
+	e.Kind, e.Enc = KindString, EncAuto
+	if !lfuMode.Load() {
+		e.LRU = lruClock()
+	}
 }
 
 // remove deletes key; it reports whether the key existed (live). It

@@ -9,6 +9,7 @@ import (
 	"goredis/datastruct/list"
 	"goredis/datastruct/set"
 	"goredis/datastruct/sortedset"
+	"goredis/lib/utils"
 )
 
 // Kind is the type of a value as TYPE reports it.
@@ -56,14 +57,19 @@ type Entity struct {
 type objTag uint8
 
 const (
-	objNone   objTag = iota // string bytes (n of them), or nothing
-	objBigStr               // a *string: a value of 4 GiB or more
-	objStrBuf               // a *strBuf: a string changed in place
-	objList                 // *list.List
-	objHash                 // *hash.Hash
-	objSet                  // *set.Set
-	objZSet                 // *sortedset.SortedSet
-	objAny                  // a *any holding any other value
+	objNone objTag = iota // string bytes (n of them), or nothing
+	// objOwnStr: string bytes (n of them) in an array of the entity's own
+	// that no view has been taken of: Str hands views out and makes it
+	// objNone, so only an array no reply or other key can see is ever
+	// written over (putBytes).
+	objOwnStr
+	objBigStr // a *string: a value of 4 GiB or more
+	objStrBuf // a *strBuf: a string changed in place
+	objList   // *list.List
+	objHash   // *hash.Hash
+	objSet    // *set.Set
+	objZSet   // *sortedset.SortedSet
+	objAny    // a *any holding any other value
 )
 
 // newStr returns a string entity holding s.
@@ -80,12 +86,48 @@ func newObj(k Kind, o any) *Entity {
 	return e
 }
 
-// Str is the entity's string value ("" for other kinds).
+// Str is the entity's string value ("" for other kinds). The string may
+// be kept past the key's lock (see readStr), so an array the entity owned
+// is its own no more (objOwnStr).
 func (e *Entity) Str() string {
-	if e.obj == objNone {
+	if e.obj <= objOwnStr {
+		e.obj = objNone
 		return unsafe.String((*byte)(e.p), int(e.n))
 	}
 	return e.strOther()
+}
+
+// strLen is len(e.Str()) without taking a view.
+func (e *Entity) strLen() int {
+	if e.obj <= objOwnStr {
+		return int(e.n)
+	}
+	return len(e.strOther())
+}
+
+// overwriteOwned writes val over the entity's string when its array is
+// its own (objOwnStr) and of val's length, and reports whether it did.
+func (e *Entity) overwriteOwned(val []byte) bool {
+	if e.obj != objOwnStr || int(e.n) != len(val) {
+		return false
+	}
+	utils.OverwriteString(unsafe.String((*byte)(e.p), e.n), val)
+	return true
+}
+
+// disown ends the entity's claim that no one else sees its array.
+func (e *Entity) disown() {
+	if e.obj == objOwnStr {
+		e.obj = objNone
+	}
+}
+
+// own marks the entity's string as in an array no one else sees, for a
+// value just copied from a request by utils.OwnedString (putBytes).
+func (e *Entity) own() {
+	if e.obj == objNone && e.n > 0 {
+		e.obj = objOwnStr
+	}
 }
 
 func (e *Entity) strOther() string {

@@ -54,10 +54,11 @@ func entitySize(key string, e *Entity) int64 {
 		if sb, ok := e.Obj().(*strBuf); ok {
 			return n + int64(cap(sb.b))
 		}
-		return n + int64(len(e.Str()))
+		return n + int64(e.strLen())
 	}
 	sample, count := 0, 0
-	add := func(s string) bool { sample += len(s); count++; return count < 4 }
+	addLen := func(n int) bool { sample += n; count++; return count < 4 }
+	add := func(s string) bool { return addLen(len(s)) }
 	var length int
 	var per int64
 	switch o := e.Obj().(type) {
@@ -69,7 +70,7 @@ func entitySize(key string, e *Entity) int64 {
 		o.ForEach(add)
 	case *hash.Hash:
 		length, per = o.Len(), 64
-		o.ForEach(func(f, v string) bool { return add(f + v) })
+		o.Lens(func(f, v int) bool { return addLen(f + v) })
 	case *sortedset.SortedSet:
 		length, per = o.Len(), 80
 		o.Walk(0, false, func(el sortedset.Element) bool { return add(el.Member) })

@@ -120,11 +120,11 @@ func hashTryConvert(h *hash.Hash, args [][]byte, maxValue int) {
 // hashSet sets one field as Redis's hashTypeSet does: a too long field or
 // value converts first, too many entries convert after. It reports whether
 // the field is new.
-func hashSet(h *hash.Hash, field []byte, value string, maxEntries, maxValue int) bool {
+func hashSet(h *hash.Hash, field, value []byte, maxEntries, maxValue int) bool {
 	if h.IsSmall() && (len(field) > maxValue || len(value) > maxValue) {
 		h.Convert()
 	}
-	isNew := h.Set(field, value)
+	isNew := h.SetBytes(field, value)
 	if h.IsSmall() && h.Len() > maxEntries {
 		h.Convert()
 	}
@@ -147,7 +147,7 @@ func execHSet(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	hashTryConvert(h, args[2:], maxValue)
 	created := 0
 	for i := 2; i < len(args); i += 2 {
-		if hashSet(h, args[i], string(args[i+1]), maxEntries, maxValue) {
+		if hashSet(h, args[i], args[i+1], maxEntries, maxValue) {
 			created++
 		}
 	}
@@ -173,7 +173,7 @@ func execHSetNX(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	}
 	maxEntries, maxValue := hashLimits()
 	hashTryConvert(h, args[2:4], maxValue)
-	hashSet(h, args[2], string(args[3]), maxEntries, maxValue)
+	hashSet(h, args[2], args[3], maxEntries, maxValue)
 	db.signalModified(key)
 	db.notify(config.NotifyHash, "hset", key)
 	db.propagate(args)
@@ -352,7 +352,8 @@ func execHIncrBy(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	}
 	cur += incr
 	maxEntries, maxValue := hashLimits()
-	hashSet(h, field, strconv.FormatInt(cur, 10), maxEntries, maxValue)
+	var nb [20]byte
+	hashSet(h, field, strconv.AppendInt(nb[:0], cur, 10), maxEntries, maxValue)
 	db.signalModified(key)
 	db.notify(config.NotifyHash, "hincrby", key)
 	db.propagate(args)
@@ -383,7 +384,7 @@ func execHIncrByFloat(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		return errReply
 	}
 	maxEntries, maxValue := hashLimits()
-	hashSet(h, field, s, maxEntries, maxValue)
+	hashSet(h, field, []byte(s), maxEntries, maxValue)
 	db.signalModified(key)
 	db.notify(config.NotifyHash, "hincrbyfloat", key)
 	db.propagate([][]byte{wordHSet, key, field, []byte(s)})

@@ -219,7 +219,7 @@ func execSet(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if len(args) != 3 {
 		return execSetOptions(db, c, args)
 	}
-	db.putString(args[1], string(args[2]), false)
+	db.putBytes(args[1], args[2], false)
 	db.signalModified(args[1])
 	db.notify(config.NotifyString, "set", args[1])
 	db.propagate(args)
@@ -277,7 +277,7 @@ func (db *DB) setGeneric(args [][]byte, flags int, expire []byte, cmd string, ok
 		}
 		return abortReply
 	}
-	db.putString(key, string(val), flags&optKeepTTL != 0)
+	db.putBytes(key, val, flags&optKeepTTL != 0)
 	db.signalModified(key)
 	db.notify(config.NotifyString, "set", key)
 	switch {
@@ -312,7 +312,7 @@ func execGetSet(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	if e != nil {
 		old = reply.BulkStr(e.readStr())
 	}
-	db.putString(args[1], string(args[2]), false)
+	db.putBytes(args[1], args[2], false)
 	db.signalModified(args[1])
 	db.notify(config.NotifyString, "set", args[1])
 	db.propagate([][]byte{wordSet, args[1], args[2]})
@@ -430,7 +430,7 @@ func execMSetNX(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 
 func (db *DB) msetAll(args [][]byte) {
 	for j := 1; j < len(args); j += 2 {
-		db.putString(args[j], string(args[j+1]), false)
+		db.putBytes(args[j], args[j+1], false)
 		db.signalModified(args[j])
 		db.notify(config.NotifyString, "set", args[j])
 	}

@@ -78,7 +78,7 @@ func (h *Hash) Get(field []byte) (string, bool) {
 		return "", false
 	}
 	if e := h.table.find(field); e != nil {
-		return e.val, true
+		return e.view(), true
 	}
 	return "", false
 }
@@ -96,10 +96,31 @@ func (h *Hash) Set(field []byte, value string) bool {
 		return true
 	}
 	if e := h.table.find(field); e != nil {
-		e.val = value
+		e.val, e.owned = value, false
 		return false
 	}
 	h.table.set(string(field), value)
+	return true
+}
+
+// SetBytes is Set for a value in the caller's bytes, which it copies. In
+// the big form the copy is the entry's own array, and a later value of the
+// same length is written over it while no view of it was handed out (Get,
+// ForEach, Scan and Random hand views out): HSET over a value of its size
+// allocates nothing and leaves no garbage for the collector.
+func (h *Hash) SetBytes(field, value []byte) bool {
+	if h.table == nil {
+		return h.Set(field, string(value))
+	}
+	if e := h.table.find(field); e != nil {
+		if e.owned && len(e.val) == len(value) {
+			utils.OverwriteString(e.val, value)
+		} else {
+			e.val, e.owned = utils.OwnedString(value), len(value) > 0
+		}
+		return false
+	}
+	h.table.set(string(field), utils.OwnedString(value)).owned = len(value) > 0
 	return true
 }
 
@@ -131,7 +152,22 @@ func (h *Hash) ForEach(fn func(field, value string) bool) {
 		}
 		return
 	}
-	h.table.each(func(e *entry) bool { return fn(e.key, e.val) })
+	h.table.each(func(e *entry) bool { return fn(e.key, e.view()) })
+}
+
+// Lens calls fn with the lengths of each field and its value (insertion
+// order in the small form) until fn returns false. Unlike ForEach it hands
+// out no view of a value (see SetBytes).
+func (h *Hash) Lens(fn func(field, value int) bool) {
+	if h.table == nil {
+		for i, f := range h.fields {
+			if !fn(len(f), len(h.values[i])) {
+				return
+			}
+		}
+		return
+	}
+	h.table.each(func(e *entry) bool { return fn(len(e.key), len(e.val)) })
 }
 
 // Copy returns a deep copy (a *Hash) in the same form.
@@ -176,7 +212,7 @@ func (h *Hash) Scan(cursor uint64, count int, fn func(field, value string)) uint
 	seen := 0
 	for iter := 0; iter < count*10; iter++ {
 		cursor = h.table.scanBucket(cursor, func(e *entry) {
-			fn(e.key, e.val)
+			fn(e.key, e.view())
 			seen++
 		})
 		if cursor == 0 || seen >= count {
@@ -292,6 +328,16 @@ func mallocSize(n int64) int64 {
 type entry struct {
 	key, val string
 	next     *entry
+	// owned: val's array is the entry's own and no view of it was handed
+	// out, so SetBytes may write over it.
+	owned bool
+}
+
+// view is the entry's value for a caller, who may keep it: val's array
+// is the entry's own no more.
+func (e *entry) view() string {
+	e.owned = false
+	return e.val
 }
 
 // table is a chained hash table whose size is a power of two. It resizes
@@ -345,8 +391,8 @@ func (t *table) find(key []byte) *entry {
 	return nil
 }
 
-// set adds key, which must not be present.
-func (t *table) set(key, val string) {
+// set adds key, which must not be present, and returns its entry.
+func (t *table) set(key, val string) *entry {
 	t.rehash(rehashStep)
 	if t.old == nil && t.used >= len(t.buckets) {
 		t.startResize(len(t.buckets) * 2)
@@ -357,6 +403,7 @@ func (t *table) set(key, val string) {
 	n := chainLen(t.buckets[i])
 	t.maxChain = max(t.maxChain, n)
 	t.newMax = max(t.newMax, n)
+	return t.buckets[i]
 }
 
 func chainLen(e *entry) int {
@@ -484,7 +531,7 @@ func (t *table) random() (string, string) {
 			e = e.next
 		}
 		if e != nil {
-			return e.key, e.val
+			return e.key, e.view()
 		}
 	}
 }

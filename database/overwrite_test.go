@@ -1,0 +1,160 @@
+package database
+
+import (
+	"strings"
+	"testing"
+
+	"goredis/interface/resp"
+	"goredis/resp/connection"
+	"goredis/resp/reply"
+)
+
+// SET, MSET and HSET write a value of the same length over the old one's
+// array when no view of it was handed out (putBytes, Hash.SetBytes). A
+// reply holds views of the values it answers until it is written, after
+// the key's lock is released; these tests keep such a reply, overwrite the
+// value twice (the second overwrite is the one that would go in place)
+// and check the reply still says what it said.
+
+// overwriteCase reads a key with read (after setup and two overwrites
+// of the same length), then overwrites again and checks the reply held.
+type overwriteCase struct {
+	name  string
+	setup [][]string // run first
+	write func(v string) []string
+	read  []string
+	want  func(v string) string // the read's encoding while the value is v
+}
+
+func runOverwriteCase(t *testing.T, tc overwriteCase) {
+	t.Helper()
+	srv, c := strServer(t)
+	for _, cmd := range tc.setup {
+		strDo(srv, c, cmd...)
+	}
+	vals := []string{strings.Repeat("a", 100), strings.Repeat("b", 100), strings.Repeat("c", 100), strings.Repeat("d", 100)}
+	strDo(srv, c, tc.write(vals[0])...)
+	strDo(srv, c, tc.write(vals[1])...)
+	held := srv.Exec(c, strArgs(tc.read...))
+	strDo(srv, c, tc.write(vals[2])...)
+	strDo(srv, c, tc.write(vals[3])...)
+	if got, want := string(reply.Encode(held, false)), tc.want(vals[1]); got != want {
+		t.Errorf("%s: reply held over two overwrites: got %.60q..., want %.60q...", tc.name, got, want)
+	}
+	if got, want := strDo(srv, c, tc.read...), tc.want(vals[3]); got != want {
+		t.Errorf("%s: after the overwrites: got %.60q..., want %.60q...", tc.name, got, want)
+	}
+}
+
+func bulk(s string) string { return "$100\r\n" + s + "\r\n" }
+
+func TestOverwriteInPlaceKeepsHeldReplies(t *testing.T) {
+	set := func(v string) []string { return []string{"SET", "k", v} }
+	mset := func(v string) []string { return []string{"MSET", "k", v, "other", "x"} }
+	hset := func(v string) []string { return []string{"HSET", "h", "f", v} }
+	for _, tc := range []overwriteCase{
+		{name: "GET", write: set, read: []string{"GET", "k"}, want: bulk},
+		{name: "GET after MSET", write: mset, read: []string{"GET", "k"}, want: bulk},
+		{name: "MGET", write: set, read: []string{"MGET", "k"}, want: func(v string) string { return "*1\r\n" + bulk(v) }},
+		{name: "GETRANGE", write: set, read: []string{"GETRANGE", "k", "0", "-1"}, want: bulk},
+		{name: "GETEX", write: set, read: []string{"GETEX", "k"}, want: bulk},
+		{name: "SUBSTR", write: set, read: []string{"SUBSTR", "k", "0", "-1"}, want: bulk},
+		{name: "HGET", write: hset, read: []string{"HGET", "h", "f"}, want: bulk},
+		{name: "HMGET", write: hset, read: []string{"HMGET", "h", "f"}, want: func(v string) string { return "*1\r\n" + bulk(v) }},
+		{name: "HGETALL", write: hset, read: []string{"HGETALL", "h"}, want: func(v string) string { return "*2\r\n$1\r\nf\r\n" + bulk(v) }},
+		{name: "HVALS", write: hset, read: []string{"HVALS", "h"}, want: func(v string) string { return "*1\r\n" + bulk(v) }},
+		{name: "HSCAN", write: hset, read: []string{"HSCAN", "h", "0"}, want: func(v string) string { return "*2\r\n$1\r\n0\r\n*2\r\n$1\r\nf\r\n" + bulk(v) }},
+		{name: "HRANDFIELD", write: hset, read: []string{"HRANDFIELD", "h", "1", "WITHVALUES"}, want: func(v string) string { return "*2\r\n$1\r\nf\r\n" + bulk(v) }},
+	} {
+		runOverwriteCase(t, tc)
+	}
+}
+
+// Replies that answer the old value of the write itself.
+func TestOverwriteInPlaceKeepsOldValueReplies(t *testing.T) {
+	a, b, c := strings.Repeat("a", 100), strings.Repeat("b", 100), strings.Repeat("c", 100)
+	for _, write := range [][]string{{"GETSET", "k", b}, {"SET", "k", b, "GET"}} {
+		srv, conn := strServer(t)
+		strDo(srv, conn, "SET", "k", a)
+		strDo(srv, conn, "SET", "k", a)
+		held := srv.Exec(conn, strArgs(write...))
+		strDo(srv, conn, "SET", "k", c)
+		strDo(srv, conn, "SET", "k", c)
+		if got := string(reply.Encode(held, false)); got != bulk(a) {
+			t.Errorf("%s: old value held over two overwrites: got %.60q...", write[0], got)
+		}
+	}
+}
+
+// A value that reached another key (COPY, RENAME, SORT ... STORE) is not
+// written through when the first key is overwritten.
+func TestOverwriteInPlaceLeavesOtherKeys(t *testing.T) {
+	a, b, c := strings.Repeat("a", 100), strings.Repeat("b", 100), strings.Repeat("c", 100)
+	srv, conn := strServer(t)
+	strDo(srv, conn, "SET", "k", a)
+	strDo(srv, conn, "SET", "k", b)
+	strDo(srv, conn, "COPY", "k", "copy")
+	strDo(srv, conn, "SET", "k", c)
+	strDo(srv, conn, "SET", "k", a)
+	if got := strDo(srv, conn, "GET", "copy"); got != bulk(b) {
+		t.Errorf("COPY: the copy changed with its source: %.60q...", got)
+	}
+	strDo(srv, conn, "SET", "r", a)
+	strDo(srv, conn, "SET", "r", b)
+	strDo(srv, conn, "RENAME", "r", "r2")
+	strDo(srv, conn, "SET", "r", c)
+	strDo(srv, conn, "SET", "r", a)
+	if got := strDo(srv, conn, "GET", "r2"); got != bulk(b) {
+		t.Errorf("RENAME: the renamed value changed with a new value at its old name: %.60q...", got)
+	}
+	strDo(srv, conn, "SET", "r2", c)
+	strDo(srv, conn, "SET", "r2", a)
+	if got := strDo(srv, conn, "GET", "r2"); got != bulk(a) {
+		t.Errorf("RENAME: overwrites of the new name: %.60q...", got)
+	}
+	strDo(srv, conn, "HSET", "h", "f", a)
+	strDo(srv, conn, "HSET", "h", "f", b)
+	strDo(srv, conn, "COPY", "h", "h2")
+	strDo(srv, conn, "HSET", "h", "f", c)
+	strDo(srv, conn, "HSET", "h", "f", a)
+	if got := strDo(srv, conn, "HGET", "h2", "f"); got != bulk(b) {
+		t.Errorf("COPY of a hash: the copy changed with its source: %.60q...", got)
+	}
+}
+
+// The point of it: an overwrite of the same length allocates nothing, so
+// a write-heavy load leaves the collector nothing to do; with maxmemory
+// set too, where each write is counted again (entitySize).
+func TestOverwriteOfSameLengthAllocatesNothing(t *testing.T) {
+	t.Run("no maxmemory", func(t *testing.T) {
+		srv, conn := strServer(t)
+		testOverwriteAllocs(t, srv, conn)
+	})
+	t.Run("maxmemory", func(t *testing.T) {
+		srv, conn := evictServer(t, "1gb", "allkeys-lru")
+		testOverwriteAllocs(t, srv, conn)
+	})
+}
+
+func testOverwriteAllocs(t *testing.T, srv *Server, conn resp.Connection) {
+	srv.Exec(connection.NewFake(), strArgs("HSET", "h", "f", strings.Repeat("x", 1024)))
+	for _, tc := range []struct {
+		name string
+		args [][]byte
+	}{
+		{"SET", strArgs("SET", "k", strings.Repeat("v", 1024))},
+		{"MSET", strArgs("MSET", "k", strings.Repeat("v", 1024), "k2", strings.Repeat("w", 1024))},
+		{"HSET", strArgs("HSET", "h", "f", strings.Repeat("v", 1024))},
+	} {
+		srv.Exec(conn, tc.args)
+		if allocs := testing.AllocsPerRun(100, func() { srv.Exec(conn, tc.args) }); allocs != 0 {
+			t.Errorf("%s over a value of the same length: %.1f allocations, want 0", tc.name, allocs)
+		}
+	}
+	// A value of another length is a new array, which the next overwrite
+	// of that length writes over.
+	srv.Exec(conn, strArgs("SET", "k", "short"))
+	if got := strDo(srv, conn, "GET", "k"); got != "$5\r\nshort\r\n" {
+		t.Errorf("SET of another length: GET says %q", got)
+	}
+}
