@@ -97,6 +97,16 @@ func (e *Entity) Str() string {
 	return e.strOther()
 }
 
+// peekStr is the string value for a look under the key's lock that keeps
+// nothing of it (parsing it): unlike Str it leaves the array the entity's
+// own.
+func (e *Entity) peekStr() string {
+	if e.obj <= objOwnStr {
+		return unsafe.String((*byte)(e.p), int(e.n))
+	}
+	return e.strOther()
+}
+
 // strLen is len(e.Str()) without taking a view.
 func (e *Entity) strLen() int {
 	if e.obj <= objOwnStr {

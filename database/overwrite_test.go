@@ -158,3 +158,43 @@ func testOverwriteAllocs(t *testing.T, srv *Server, conn resp.Connection) {
 		t.Errorf("SET of another length: GET says %q", got)
 	}
 }
+
+// INCR and its kin write a counter's new text over the old when it keeps
+// its length; a reply that holds the old value keeps it.
+func TestIncrInPlace(t *testing.T) {
+	srv, conn := strServer(t)
+	strDo(srv, conn, "SET", "n", "10")
+	strDo(srv, conn, "INCR", "n")
+	held := srv.Exec(conn, strArgs("GET", "n"))
+	strDo(srv, conn, "INCRBY", "n", "5")
+	strDo(srv, conn, "DECR", "n")
+	if got := string(reply.Encode(held, false)); got != "$2\r\n11\r\n" {
+		t.Errorf("GET held over two INCRs: %q, want 11", got)
+	}
+	if got := strDo(srv, conn, "GET", "n"); got != "$2\r\n15\r\n" {
+		t.Errorf("GET after the INCRs: %q, want 15", got)
+	}
+	// Crossing a power of ten changes the length; the text stays right.
+	strDo(srv, conn, "INCRBY", "n", "84")
+	strDo(srv, conn, "INCR", "n")
+	if got := strDo(srv, conn, "GET", "n"); got != "$3\r\n100\r\n" {
+		t.Errorf("GET after crossing 99: %q, want 100", got)
+	}
+	if got := strDo(srv, conn, "OBJECT", "ENCODING", "n"); got != "$3\r\nint\r\n" {
+		t.Errorf("OBJECT ENCODING: %q, want int", got)
+	}
+	args := strArgs("INCR", "n")
+	srv.Exec(conn, args)
+	if allocs := testing.AllocsPerRun(100, func() { srv.Exec(conn, args) }); allocs != 0 {
+		t.Errorf("INCR of a counter that keeps its length: %.1f allocations, want 0", allocs)
+	}
+	// A one-digit counter: its text must not be the runtime's shared
+	// one-byte string (string(b) of one byte), which is read-only.
+	strDo(srv, conn, "SET", "d", "1")
+	for i := 0; i < 5; i++ {
+		strDo(srv, conn, "INCR", "d")
+	}
+	if got := strDo(srv, conn, "GET", "d"); got != "$1\r\n6\r\n" {
+		t.Errorf("one-digit counter: %q, want 6", got)
+	}
+}

@@ -607,7 +607,7 @@ func (db *DB) incrBy(args [][]byte, delta int64) resp.Reply {
 	var v int64
 	if e != nil {
 		var ok bool
-		if v, ok = utils.ParseIntString(e.Str()); !ok {
+		if v, ok = utils.ParseIntString(e.peekStr()); !ok {
 			return reply.NotInteger
 		}
 	}
@@ -616,11 +616,16 @@ func (db *DB) incrBy(args [][]byte, delta int64) resp.Reply {
 		return reply.Overflow
 	}
 	v += delta
-	s := strconv.FormatInt(v, 10)
+	var nb [20]byte
+	text := strconv.AppendInt(nb[:0], v, 10)
 	if e == nil {
-		db.putString(key, s, false)
+		db.putBytes(key, text, false)
 	} else {
-		e.SetStr(s)
+		// A counter's text mostly keeps its length: written in place.
+		if !e.overwriteOwned(text) {
+			e.SetStr(utils.OwnedString(text))
+			e.own()
+		}
 		e.Enc = EncAuto
 		e.touch()
 	}
