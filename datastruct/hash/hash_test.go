@@ -361,3 +361,57 @@ func TestShrinkSkipsEmptyBuckets(t *testing.T) {
 		t.Fatalf("Len %d, want %d", h.Len(), n-i)
 	}
 }
+
+// SetBytes writes over a value's array only while no one else can see
+// it: not a value given by Set (it may be another key's), nor one handed
+// out by a reader.
+func TestSetBytesWritesOverOnlyUnseenValues(t *testing.T) {
+	fill := func(c byte) []byte {
+		b := make([]byte, 100)
+		for i := range b {
+			b[i] = c
+		}
+		return b
+	}
+	h := New()
+	h.Convert()
+	f := []byte("f")
+	h.SetBytes(f, fill('a'))
+	h.SetBytes(f, fill('b')) // in place: nobody saw 'a'
+	shared := string(fill('s'))
+	h.Set(f, shared)
+	h.SetBytes(f, fill('c'))
+	if shared != string(fill('s')) {
+		t.Fatal("SetBytes wrote over a value that Set gave")
+	}
+	readers := map[string]func() string{
+		"Get": func() string { v, _ := h.Get(f); return v },
+		"ForEach": func() (v string) {
+			h.ForEach(func(_, val string) bool { v = val; return false })
+			return v
+		},
+		"Scan": func() (v string) {
+			h.Scan(0, 10, func(_, val string) { v = val })
+			return v
+		},
+		"Random": func() string { _, v := h.Random(); return v },
+	}
+	for name, read := range readers {
+		h.SetBytes(f, fill('x'))
+		h.SetBytes(f, fill('y'))
+		held := read()
+		h.SetBytes(f, fill('z'))
+		h.SetBytes(f, fill('w'))
+		if held != string(fill('y')) {
+			t.Errorf("%s: the value it handed out changed: %.10q...", name, held)
+		}
+		if v, _ := h.Get(f); v != string(fill('w')) {
+			t.Errorf("%s: value after the writes %.10q...", name, v)
+		}
+	}
+	h.SetBytes(f, fill('m'))
+	v := fill('n')
+	if n := testing.AllocsPerRun(100, func() { h.SetBytes(f, v) }); n != 0 {
+		t.Errorf("SetBytes over an unseen value of the same length: %.1f allocations, want 0", n)
+	}
+}
