@@ -86,39 +86,42 @@ func TestOverwriteInPlaceKeepsOldValueReplies(t *testing.T) {
 	}
 }
 
-// A value that reached another key (COPY, RENAME, SORT ... STORE) is not
-// written through when the first key is overwritten.
+// A value that reached another key (COPY, RENAME) is not written
+// through when the first key is overwritten, nor the first key when the
+// other is.
 func TestOverwriteInPlaceLeavesOtherKeys(t *testing.T) {
 	a, b, c := strings.Repeat("a", 100), strings.Repeat("b", 100), strings.Repeat("c", 100)
-	srv, conn := strServer(t)
-	strDo(srv, conn, "SET", "k", a)
-	strDo(srv, conn, "SET", "k", b)
-	strDo(srv, conn, "COPY", "k", "copy")
-	strDo(srv, conn, "SET", "k", c)
-	strDo(srv, conn, "SET", "k", a)
-	if got := strDo(srv, conn, "GET", "copy"); got != bulk(b) {
-		t.Errorf("COPY: the copy changed with its source: %.60q...", got)
-	}
-	strDo(srv, conn, "SET", "r", a)
-	strDo(srv, conn, "SET", "r", b)
-	strDo(srv, conn, "RENAME", "r", "r2")
-	strDo(srv, conn, "SET", "r", c)
-	strDo(srv, conn, "SET", "r", a)
-	if got := strDo(srv, conn, "GET", "r2"); got != bulk(b) {
-		t.Errorf("RENAME: the renamed value changed with a new value at its old name: %.60q...", got)
-	}
-	strDo(srv, conn, "SET", "r2", c)
-	strDo(srv, conn, "SET", "r2", a)
-	if got := strDo(srv, conn, "GET", "r2"); got != bulk(a) {
-		t.Errorf("RENAME: overwrites of the new name: %.60q...", got)
-	}
-	strDo(srv, conn, "HSET", "h", "f", a)
-	strDo(srv, conn, "HSET", "h", "f", b)
-	strDo(srv, conn, "COPY", "h", "h2")
-	strDo(srv, conn, "HSET", "h", "f", c)
-	strDo(srv, conn, "HSET", "h", "f", a)
-	if got := strDo(srv, conn, "HGET", "h2", "f"); got != bulk(b) {
-		t.Errorf("COPY of a hash: the copy changed with its source: %.60q...", got)
+	set := func(k, v string) []string { return []string{"SET", k, v} }
+	hset := func(k, v string) []string { return []string{"HSET", k, "f", v} }
+	get := func(k string) []string { return []string{"GET", k} }
+	hget := func(k string) []string { return []string{"HGET", k, "f"} }
+	for _, tc := range []struct {
+		name  string
+		write func(k, v string) []string
+		read  func(k string) []string
+		move  string
+	}{
+		{"COPY", set, get, "COPY"},
+		{"RENAME", set, get, "RENAME"},
+		{"COPY of a hash", hset, hget, "COPY"},
+	} {
+		srv, conn := strServer(t)
+		strDo(srv, conn, tc.write("src", a)...)
+		strDo(srv, conn, tc.write("src", b)...)
+		strDo(srv, conn, tc.move, "src", "dst")
+		strDo(srv, conn, tc.write("src", c)...)
+		strDo(srv, conn, tc.write("src", a)...)
+		if got := strDo(srv, conn, tc.read("dst")...); got != bulk(b) {
+			t.Errorf("%s: the destination changed with writes to the source: %.60q...", tc.name, got)
+		}
+		strDo(srv, conn, tc.write("dst", c)...)
+		strDo(srv, conn, tc.write("dst", c)...)
+		if got := strDo(srv, conn, tc.read("src")...); got != bulk(a) {
+			t.Errorf("%s: the source changed with writes to the destination: %.60q...", tc.name, got)
+		}
+		if got := strDo(srv, conn, tc.read("dst")...); got != bulk(c) {
+			t.Errorf("%s: writes to the destination: %.60q...", tc.name, got)
+		}
 	}
 }
 
