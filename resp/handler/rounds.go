@@ -34,6 +34,9 @@ type rounds struct {
 
 var turns rounds
 
+// roundByte is what a round's first waiter writes to the pipe.
+var roundByte = []byte{1}
+
 func (g *rounds) start() {
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -76,7 +79,7 @@ func waitRound() {
 	ch := g.release
 	if !g.signaled {
 		g.signaled = true
-		if _, err := g.w.Write([]byte{1}); err != nil {
+		if _, err := g.w.Write(roundByte); err != nil {
 			g.signaled = false
 			g.mu.Unlock()
 			runtime.Gosched()
