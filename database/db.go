@@ -184,7 +184,8 @@ func (db *DB) putString(key []byte, val string, keepTTL bool) *Entity {
 // nothing and leaves no garbage for the collector.
 func (db *DB) putBytes(key, val []byte, keepTTL bool) {
 	s := db.shard(key)
-	if old := s.Data[string(key)]; old != nil && old.overwriteOwned(val) {
+	if old := s.Data[string(key)]; old != nil {
+		old.setBytes(val)
 		db.overwritten(s, key, old, keepTTL)
 		return
 	}

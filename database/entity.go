@@ -90,11 +90,8 @@ func newObj(k Kind, o any) *Entity {
 // be kept past the key's lock (see readStr), so an array the entity owned
 // is its own no more (objOwnStr).
 func (e *Entity) Str() string {
-	if e.obj <= objOwnStr {
-		e.obj = objNone
-		return unsafe.String((*byte)(e.p), int(e.n))
-	}
-	return e.strOther()
+	e.disown()
+	return e.peekStr()
 }
 
 // peekStr is the string value for a look under the key's lock that keeps
@@ -108,21 +105,18 @@ func (e *Entity) peekStr() string {
 }
 
 // strLen is len(e.Str()) without taking a view.
-func (e *Entity) strLen() int {
-	if e.obj <= objOwnStr {
-		return int(e.n)
-	}
-	return len(e.strOther())
-}
+func (e *Entity) strLen() int { return len(e.peekStr()) }
 
-// overwriteOwned writes val over the entity's string when its array is
-// its own (objOwnStr) and of val's length, and reports whether it did.
-func (e *Entity) overwriteOwned(val []byte) bool {
-	if e.obj != objOwnStr || int(e.n) != len(val) {
-		return false
+// setBytes makes a copy of val the entity's string value: written over
+// the old value when its array is the entity's own (objOwnStr) and of
+// val's length, else in a new array of its own.
+func (e *Entity) setBytes(val []byte) {
+	if e.obj == objOwnStr && int(e.n) == len(val) {
+		utils.OverwriteString(e.peekStr(), val)
+		return
 	}
-	utils.OverwriteString(unsafe.String((*byte)(e.p), e.n), val)
-	return true
+	e.SetStr(utils.OwnedString(val))
+	e.own()
 }
 
 // disown ends the entity's claim that no one else sees its array.
@@ -133,7 +127,7 @@ func (e *Entity) disown() {
 }
 
 // own marks the entity's string as in an array no one else sees, for a
-// value just copied from a request by utils.OwnedString (putBytes).
+// value just copied by utils.OwnedString.
 func (e *Entity) own() {
 	if e.obj == objNone && e.n > 0 {
 		e.obj = objOwnStr

@@ -16,11 +16,10 @@ import (
 // value twice (the second overwrite is the one that would go in place)
 // and check the reply still says what it said.
 
-// overwriteCase reads a key with read (after setup and two overwrites
+// overwriteCase reads a key with read (after two overwrites
 // of the same length), then overwrites again and checks the reply held.
 type overwriteCase struct {
 	name  string
-	setup [][]string // run first
 	write func(v string) []string
 	read  []string
 	want  func(v string) string // the read's encoding while the value is v
@@ -29,9 +28,6 @@ type overwriteCase struct {
 func runOverwriteCase(t *testing.T, tc overwriteCase) {
 	t.Helper()
 	srv, c := strServer(t)
-	for _, cmd := range tc.setup {
-		strDo(srv, c, cmd...)
-	}
 	vals := []string{strings.Repeat("a", 100), strings.Repeat("b", 100), strings.Repeat("c", 100), strings.Repeat("d", 100)}
 	strDo(srv, c, tc.write(vals[0])...)
 	strDo(srv, c, tc.write(vals[1])...)

@@ -622,10 +622,7 @@ func (db *DB) incrBy(args [][]byte, delta int64) resp.Reply {
 		db.putBytes(key, text, false)
 	} else {
 		// A counter's text mostly keeps its length: written in place.
-		if !e.overwriteOwned(text) {
-			e.SetStr(utils.OwnedString(text))
-			e.own()
-		}
+		e.setBytes(text)
 		e.Enc = EncAuto
 		e.touch()
 	}

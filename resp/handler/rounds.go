@@ -29,7 +29,7 @@ type rounds struct {
 	release  chan struct{} // closed when the current round ends
 	signaled bool
 	r, w     *os.File
-	broken   bool // no pipe: waitRound falls back on runtime.Gosched
+	broken   bool // the pipe failed: waitRound falls back on runtime.Gosched
 }
 
 var turns rounds
@@ -51,15 +51,14 @@ func (g *rounds) start() {
 func (g *rounds) loop() {
 	buf := make([]byte, 128)
 	for {
-		if _, err := g.r.Read(buf); err != nil {
-			g.mu.Lock()
+		_, err := g.r.Read(buf)
+		g.mu.Lock()
+		close(g.release)
+		if err != nil {
 			g.broken = true
-			close(g.release)
 			g.mu.Unlock()
 			return
 		}
-		g.mu.Lock()
-		close(g.release)
 		g.release = make(chan struct{})
 		g.signaled = false
 		g.mu.Unlock()
@@ -71,21 +70,16 @@ func waitRound() {
 	g := &turns
 	g.once.Do(g.start)
 	g.mu.Lock()
+	if !g.broken && !g.signaled {
+		_, err := g.w.Write(roundByte)
+		g.signaled, g.broken = err == nil, err != nil
+	}
 	if g.broken {
 		g.mu.Unlock()
 		runtime.Gosched()
 		return
 	}
 	ch := g.release
-	if !g.signaled {
-		g.signaled = true
-		if _, err := g.w.Write(roundByte); err != nil {
-			g.signaled = false
-			g.mu.Unlock()
-			runtime.Gosched()
-			return
-		}
-	}
 	g.mu.Unlock()
 	<-ch
 }
