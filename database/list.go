@@ -102,11 +102,7 @@ func listPush(db *DB, args [][]byte, left, onlyExisting bool) resp.Reply {
 		l = db.listCreate(args[1])
 	}
 	for _, v := range args[2:] {
-		if left {
-			l.PushFront(string(v))
-		} else {
-			l.PushBack(string(v))
-		}
+		l.PushBytes(left, v)
 	}
 	n := l.Len()
 	db.listWritten(args[1], l, listPushEvent(left))
@@ -373,8 +369,8 @@ func execLRem(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 			limit = 0
 		}
 	}
-	visit := func(i int) bool {
-		if l.Index(i) == elem {
+	visit := func(i int, v string) bool {
+		if v == elem {
 			drop[i] = true
 			removed++
 			if limit > 0 && removed == limit {
@@ -384,11 +380,9 @@ func execLRem(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 		return true
 	}
 	if count < 0 {
-		for i := n - 1; i >= 0 && visit(i); i-- {
-		}
+		l.RangeBack(n-1, visit)
 	} else {
-		for i := 0; i < n && visit(i); i++ {
-		}
+		l.Range(0, n-1, visit)
 	}
 	if removed == 0 {
 		return reply.Int(0)
@@ -475,24 +469,30 @@ func execLPos(db *DB, c resp.Connection, args [][]byte) resp.Reply {
 	n := l.Len()
 	var found []int64
 	matches := int64(0)
-	for k := 0; k < n; k++ {
-		if maxlen != 0 && int64(k) >= maxlen {
-			break
-		}
-		i := k
+	visit := func(i int, v string) bool {
+		k := i // elements compared before this one
 		if back {
-			i = n - 1 - k
+			k = n - 1 - i
 		}
-		if l.Index(i) != elem {
-			continue
+		if maxlen != 0 && int64(k) >= maxlen {
+			return false
+		}
+		if v != elem {
+			return true
 		}
 		matches++
 		if matches >= rank {
 			found = append(found, int64(i))
 			if want != 0 && int64(len(found)) >= want {
-				break
+				return false
 			}
 		}
+		return true
+	}
+	if back {
+		l.RangeBack(n-1, visit)
+	} else {
+		l.Range(0, n-1, visit)
 	}
 	if count < 0 {
 		if len(found) == 0 {

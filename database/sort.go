@@ -280,12 +280,16 @@ func sortGeneric(db *DB, args [][]byte, readonly bool) resp.Reply {
 	case e == nil:
 	case e.Kind == KindList && o.dontSort:
 		l := e.Obj().(*list.List)
-		for i := start; i <= end; i++ {
-			p := i
+		take := func(_ int, s string) bool {
+			items = append(items, sortItem{elem: s})
+			return len(items) <= end-start
+		}
+		if start <= end {
 			if o.desc {
-				p = n - 1 - i
+				l.RangeBack(n-1-start, take)
+			} else {
+				l.Range(start, end, take)
 			}
-			items = append(items, sortItem{elem: l.Index(p)})
 		}
 		end -= start
 		start = 0

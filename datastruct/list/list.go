@@ -1,16 +1,203 @@
-// Package list is the value of a Redis list: a double-ended queue of
-// strings in a growable ring buffer, so pushes and pops at both ends are
-// O(1) amortized and any index is reached in O(1).
+// Package list is the value of a Redis list. As Redis's quicklist of
+// listpacks does, it packs the elements into chunks of up to about 8 KB:
+// a chunk is one byte array, which the collector never scans, of entries
+// that each hold the element's length (a uvarint), its bytes, and the
+// length's bytes again in reverse, so that a chunk is read from either
+// end. The chunks sit in a ring buffer, so pushes and pops at both ends
+// are O(1) amortized, and an index is reached by walking chunk counts
+// from the nearer end, then the entries of one chunk.
+//
+// Bytes once written into a chunk never change. Elements are handed out
+// as views of their chunk (a pop's reply, LRANGE's), and such a reply may
+// wait to be written after the command, while other commands run. So a
+// push writes only into never-written space at a chunk's edge, and LSET,
+// LINSERT and LREM build new arrays.
 package list
 
-// minCap is the smallest buffer a non-empty list keeps.
-const minCap = 8
+import (
+	"encoding/binary"
+	"slices"
+	"strings"
+	"unsafe"
+)
+
+const (
+	// chunkMax is the most bytes of entries a chunk grows to (Redis's
+	// list-max-listpack-size -2). One larger element gets a chunk of its
+	// own.
+	chunkMax = 8192
+	// chunkMin is the smallest array a chunk starts with.
+	chunkMin = 64
+)
+
+// chunk is a run of entries in one array.
+type chunk struct {
+	b        []byte
+	lo, hi   int  // the live entries are b[lo:hi]
+	wlo, whi int  // b[wlo:whi] has been written (and may be seen): it never changes
+	n        int  // live entries
+	seen     bool // a read (Index, Range, ...) handed out a view of b
+}
+
+// entrySize is the bytes an entry of an element of n bytes takes.
+func entrySize(n int) int {
+	k := 1
+	for x := n; x >= 0x80; x >>= 7 {
+		k++
+	}
+	return n + 2*k
+}
+
+// newArray makes an array of at least n bytes that takes up the whole of
+// the allocator's size class (2,300 bytes asked for give 2,304).
+func newArray(n int) []byte {
+	b := slices.Grow([]byte(nil), n)
+	return b[:cap(b)]
+}
+
+func newChunk(capacity int, front bool) *chunk {
+	c := &chunk{b: newArray(capacity)}
+	if front {
+		c.lo, c.hi, c.wlo, c.whi = len(c.b), len(c.b), len(c.b), len(c.b)
+	}
+	return c
+}
+
+// view is b as a string without a copy; b's bytes never change.
+func view(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// next reads the entry at p: its element and the position after it.
+func (c *chunk) next(p int) (string, int) {
+	x, k := binary.Uvarint(c.b[p:])
+	d := p + k
+	e := d + int(x)
+	return view(c.b[d:e]), e + k
+}
+
+// prev reads the entry that ends at e: its element and its position.
+func (c *chunk) prev(e int) (string, int) {
+	var x uint64
+	k := 0
+	for shift := uint(0); ; shift += 7 {
+		k++
+		b := c.b[e-k]
+		x |= uint64(b&0x7f) << shift
+		if b < 0x80 {
+			break
+		}
+	}
+	d := e - k - int(x)
+	return view(c.b[d : e-k]), d - k
+}
+
+// offset is the position of entry k (0 <= k <= n; n gives hi), walked
+// from the nearer end.
+func (c *chunk) offset(k int) int {
+	if k <= c.n/2 {
+		p := c.lo
+		for ; k > 0; k-- {
+			_, p = c.next(p)
+		}
+		return p
+	}
+	e := c.hi
+	for j := c.n; j > k; j-- {
+		_, e = c.prev(e)
+	}
+	return e
+}
+
+// room reports whether an entry of size bytes fits at the front or back
+// edge without touching written bytes. A chunk with nothing live first
+// moves its live range to that edge of its written bytes.
+func (c *chunk) room(front bool, size int) bool {
+	if c.n == 0 {
+		if front {
+			c.lo, c.hi = c.wlo, c.wlo
+		} else {
+			c.lo, c.hi = c.whi, c.whi
+		}
+	}
+	if front {
+		return c.lo == c.wlo && c.wlo >= size
+	}
+	return c.hi == c.whi && len(c.b)-c.whi >= size
+}
+
+// putEntry writes the entry of s at the start of b, which has room.
+func putEntry(b []byte, s string) {
+	k := binary.PutUvarint(b, uint64(len(s)))
+	e := k + copy(b[k:], s)
+	for j := 0; j < k; j++ {
+		b[e+j] = b[k-1-j]
+	}
+}
+
+// write puts the entry of s (size bytes) at an edge that has room.
+func (c *chunk) write(front bool, s string, size int) {
+	if front {
+		c.lo -= size
+		c.wlo = c.lo
+		putEntry(c.b[c.lo:], s)
+	} else {
+		putEntry(c.b[c.hi:], s)
+		c.hi += size
+		c.whi = c.hi
+	}
+	c.n++
+}
+
+// regrow moves the live entries to a new array of capacity bytes (at
+// least need, the live bytes and the entry to come), placed for pushes at
+// the given edge.
+func (c *chunk) regrow(front bool, need, capacity int) {
+	b := newArray(max(capacity, need))
+	live := c.hi - c.lo
+	p := 0
+	if front {
+		p = len(b) - live
+	}
+	copy(b[p:], c.b[c.lo:c.hi])
+	c.b, c.lo, c.hi, c.wlo, c.whi = b, p, p+live, p, p+live
+}
+
+// packed makes a chunk of an exact array holding the given entry bytes.
+func packed(n int, parts ...[]byte) *chunk {
+	size := 0
+	for _, p := range parts {
+		size += len(p)
+	}
+	b := make([]byte, 0, size)
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	return &chunk{b: b[:size], hi: size, whi: size, n: n}
+}
+
+// splice is a new chunk of c's entries with b[p:e] (whole entries)
+// replaced by the entry of s: a replacement when e > p, an insertion
+// when e == p.
+func (c *chunk) splice(p, e int, s string) *chunk {
+	ent := make([]byte, entrySize(len(s)))
+	putEntry(ent, s)
+	n := c.n + 1
+	if e > p {
+		n--
+	}
+	return packed(n, c.b[c.lo:p], ent, c.b[e:c.hi])
+}
 
 // List is a deque of strings. The zero value is an empty list.
 type List struct {
-	buf  []string // len(buf) is zero or a power of two
-	head int      // index in buf of element 0
-	n    int
+	ring []*chunk // len(ring) is zero or a power of two
+	head int      // index in ring of the first chunk
+	nc   int      // chunks
+	n    int      // elements
 }
 
 // New returns an empty list.
@@ -19,181 +206,414 @@ func New() *List { return &List{} }
 // Len is the number of elements.
 func (l *List) Len() int { return l.n }
 
-func (l *List) slot(i int) int { return (l.head + i) & (len(l.buf) - 1) }
+// at is chunk j (0 <= j < nc).
+func (l *List) at(j int) *chunk { return l.ring[(l.head+j)&(len(l.ring)-1)] }
 
-// grow makes room for at least one more element.
-func (l *List) grow() {
-	if l.n < len(l.buf) {
+func (l *List) setAt(j int, c *chunk) { l.ring[(l.head+j)&(len(l.ring)-1)] = c }
+
+// setChunks makes cs the list's chunks.
+func (l *List) setChunks(cs []*chunk) {
+	if len(cs) == 0 {
+		l.ring, l.head, l.nc = nil, 0, 0
 		return
 	}
-	c := len(l.buf) * 2
-	if c < minCap {
-		c = minCap
+	size := 1
+	for size < len(cs) {
+		size *= 2
 	}
-	l.resize(c)
+	l.ring = make([]*chunk, size)
+	copy(l.ring, cs)
+	l.head, l.nc = 0, len(cs)
 }
 
-// resize copies the elements into a buffer of c slots (a power of two).
-func (l *List) resize(c int) {
-	nb := make([]string, c)
-	if l.n > 0 {
-		if l.head+l.n <= len(l.buf) {
-			copy(nb, l.buf[l.head:l.head+l.n])
-		} else {
-			k := copy(nb, l.buf[l.head:])
-			copy(nb[k:], l.buf[:l.n-k])
+// resizeRing moves the chunks into a ring of size slots (a power of two,
+// at least nc).
+func (l *List) resizeRing(size int) {
+	r := make([]*chunk, size)
+	for j := range l.nc {
+		r[j] = l.at(j)
+	}
+	l.ring, l.head = r, 0
+}
+
+// chunks is the chunks in order.
+func (l *List) chunks() []*chunk {
+	cs := make([]*chunk, l.nc)
+	for j := range cs {
+		cs[j] = l.at(j)
+	}
+	return cs
+}
+
+// insertChunk puts c at position j (0 <= j <= nc), moving the shorter
+// side.
+func (l *List) insertChunk(j int, c *chunk) {
+	if l.nc == len(l.ring) {
+		l.resizeRing(max(1, 2*len(l.ring)))
+	}
+	mask := len(l.ring) - 1
+	if j < l.nc/2 {
+		l.head = (l.head - 1) & mask
+		for i := 0; i < j; i++ {
+			l.setAt(i, l.at(i+1))
+		}
+	} else {
+		for i := l.nc; i > j; i-- {
+			l.setAt(i, l.at(i-1))
 		}
 	}
-	l.buf, l.head = nb, 0
+	l.setAt(j, c)
+	l.nc++
 }
 
-// shrink gives memory back once the list uses a quarter of its buffer.
-func (l *List) shrink() {
-	if len(l.buf) > minCap && l.n <= len(l.buf)/4 {
-		l.resize(len(l.buf) / 2)
+// removeChunk drops chunk j, moving the shorter side, and gives the
+// ring's memory back once it is a quarter used.
+func (l *List) removeChunk(j int) {
+	mask := len(l.ring) - 1
+	if j < l.nc/2 {
+		for i := j; i > 0; i-- {
+			l.setAt(i, l.at(i-1))
+		}
+		l.setAt(0, nil)
+		l.head = (l.head + 1) & mask
+	} else {
+		for i := j; i < l.nc-1; i++ {
+			l.setAt(i, l.at(i+1))
+		}
+		l.setAt(l.nc-1, nil)
+	}
+	l.nc--
+	if len(l.ring) > 4 && l.nc <= len(l.ring)/4 {
+		l.resizeRing(len(l.ring) / 2)
+	}
+}
+
+// locate finds element i (0 <= i < n): chunk j, entry k in it, walking
+// from the nearer end.
+func (l *List) locate(i int) (j, k int) {
+	if i < l.n/2 {
+		for j = 0; ; j++ {
+			c := l.at(j)
+			if i < c.n {
+				return j, i
+			}
+			i -= c.n
+		}
+	}
+	r := l.n - 1 - i // from the end
+	for j = l.nc - 1; ; j-- {
+		c := l.at(j)
+		if r < c.n {
+			return j, c.n - 1 - r
+		}
+		r -= c.n
+	}
+}
+
+// push writes s at one end:
+//   - into the end chunk's fresh space;
+//   - into a bigger array for the end chunk, when the chunk's edge is
+//     fresh but too small (it grows geometrically to chunkMax) or when the
+//     chunk is tiny and popped entries left dead space at its edge;
+//   - else into a new chunk, of chunkMax when the end chunk is full.
+//
+// So pushes and pops taking turns at one end of a long list write on
+// into a chunk that a pop emptied and kept, and a chunk is repacked only
+// when it is small.
+func (l *List) push(front bool, s string) {
+	size := entrySize(len(s))
+	l.n++
+	full := false
+	if l.nc > 0 {
+		j := 0
+		if !front {
+			j = l.nc - 1
+		}
+		c := l.at(j)
+		if c.room(front, size) {
+			c.write(front, s, size)
+			return
+		}
+		live := c.hi - c.lo
+		atEdge := (front && c.lo == c.wlo) || (!front && c.hi == c.whi)
+		switch need := live + size; {
+		case need <= chunkMax && atEdge:
+			c.regrow(front, need, min(max(2*need, 2*len(c.b), chunkMin), chunkMax))
+			c.write(front, s, size)
+			return
+		case live <= chunkMin:
+			c.regrow(front, need, max(2*need, chunkMin))
+			c.write(front, s, size)
+			return
+		}
+		full = live+size > chunkMax
+	}
+	capacity := chunkMin
+	if full {
+		capacity = chunkMax // a long list: start where its chunks end
+	}
+	c := newChunk(max(capacity, size), front)
+	c.write(front, s, size)
+	if front {
+		l.insertChunk(0, c)
+	} else {
+		l.insertChunk(l.nc, c)
 	}
 }
 
 // PushBack appends s.
-func (l *List) PushBack(s string) {
-	l.grow()
-	l.buf[l.slot(l.n)] = s
-	l.n++
-}
+func (l *List) PushBack(s string) { l.push(false, s) }
 
 // PushFront prepends s.
-func (l *List) PushFront(s string) {
-	l.grow()
-	l.head = (l.head - 1) & (len(l.buf) - 1)
-	l.buf[l.head] = s
-	l.n++
+func (l *List) PushFront(s string) { l.push(true, s) }
+
+// PushBytes pushes a copy of v at the front or the back; v may be a
+// buffer the caller reuses.
+func (l *List) PushBytes(front bool, v []byte) { l.push(front, view(v)) }
+
+// pop takes the element at one end; the list must not be empty. It
+// hands out a view of the entry, which is then dead space nothing
+// writes over; but a small chunk that no read has seen gives a copy and
+// takes the entry's bytes back as fresh space, so that pushes and pops
+// taking turns at one end of a short list do not repack it every time.
+// A chunk the pop empties is dropped, unless it ends the list and has
+// fresh space for pushes at that end.
+func (l *List) pop(front bool) string {
+	j, step := 0, 1
+	if !front {
+		j, step = l.nc-1, -1
+	}
+	for l.at(j).n == 0 {
+		j += step
+	}
+	c := l.at(j)
+	var s string
+	if front {
+		atEdge := c.lo == c.wlo
+		s, c.lo = c.next(c.lo)
+		if atEdge && !c.seen && c.hi-c.lo <= chunkMin {
+			s, c.wlo = strings.Clone(s), c.lo
+		}
+	} else {
+		atEdge := c.hi == c.whi
+		s, c.hi = c.prev(c.hi)
+		if atEdge && !c.seen && c.hi-c.lo <= chunkMin {
+			s, c.whi = strings.Clone(s), c.hi
+		}
+	}
+	c.n--
+	l.n--
+	switch {
+	case l.n == 0:
+		l.setChunks(nil)
+	case c.n > 0:
+	case j == 0 && front && c.wlo > 0:
+	case j == l.nc-1 && !front && c.whi < len(c.b):
+	default:
+		l.removeChunk(j)
+	}
+	return s
 }
 
 // PopFront removes and returns the first element; the list must not be
 // empty.
-func (l *List) PopFront() string {
-	s := l.buf[l.head]
-	l.buf[l.head] = ""
-	l.head = (l.head + 1) & (len(l.buf) - 1)
-	l.n--
-	l.shrink()
-	return s
-}
+func (l *List) PopFront() string { return l.pop(true) }
 
 // PopBack removes and returns the last element; the list must not be
 // empty.
-func (l *List) PopBack() string {
-	i := l.slot(l.n - 1)
-	s := l.buf[i]
-	l.buf[i] = ""
-	l.n--
-	l.shrink()
+func (l *List) PopBack() string { return l.pop(false) }
+
+// Index returns element i (0 <= i < Len()).
+func (l *List) Index(i int) string {
+	j, k := l.locate(i)
+	c := l.at(j)
+	c.seen = true
+	s, _ := c.next(c.offset(k))
 	return s
 }
 
-// Index returns element i (0 <= i < Len()).
-func (l *List) Index(i int) string { return l.buf[l.slot(i)] }
-
 // Set replaces element i (0 <= i < Len()).
-func (l *List) Set(i int, s string) { l.buf[l.slot(i)] = s }
+func (l *List) Set(i int, s string) {
+	j, k := l.locate(i)
+	c := l.at(j)
+	p := c.offset(k)
+	_, e := c.next(p)
+	l.setAt(j, c.splice(p, e, s))
+}
 
-// Range calls fn for the elements start..stop inclusive (valid indexes,
-// start <= stop) in order; fn returning false stops the walk.
+// Range calls fn for the elements start..stop inclusive in order (start
+// a valid index; stop is cut to the last); fn returning false stops the
+// walk. fn may keep the strings.
 func (l *List) Range(start, stop int, fn func(i int, s string) bool) {
+	l.walk(start, stop, true, fn)
+}
+
+// walk is Range; with seen false, fn must not keep the strings.
+func (l *List) walk(start, stop int, seen bool, fn func(i int, s string) bool) {
+	if start < 0 || start >= l.n {
+		return
+	}
+	stop = min(stop, l.n-1)
+	j, k := l.locate(start)
+	c := l.at(j)
+	c.seen = c.seen || seen
+	p := c.offset(k)
 	for i := start; i <= stop; i++ {
-		if !fn(i, l.buf[l.slot(i)]) {
+		for p == c.hi {
+			j++
+			c = l.at(j)
+			c.seen = c.seen || seen
+			p = c.lo
+		}
+		var s string
+		s, p = c.next(p)
+		if !fn(i, s) {
 			return
 		}
 	}
 }
 
-// Insert puts s at index i (0 <= i <= Len()), moving the shorter side.
-func (l *List) Insert(i int, s string) {
-	if i == 0 {
-		l.PushFront(s)
+// RangeBack calls fn for the elements from start down to 0, in that
+// order (start a valid index); fn returning false stops the walk. fn may
+// keep the strings.
+func (l *List) RangeBack(start int, fn func(i int, s string) bool) {
+	if start < 0 || start >= l.n {
 		return
 	}
-	if i == l.n {
-		l.PushBack(s)
-		return
-	}
-	l.grow()
-	if i < l.n/2 {
-		l.head = (l.head - 1) & (len(l.buf) - 1)
-		for j := 0; j < i; j++ {
-			l.buf[l.slot(j)] = l.buf[l.slot(j+1)]
+	j, k := l.locate(start)
+	c := l.at(j)
+	c.seen = true
+	e := c.offset(k + 1)
+	for i := start; i >= 0; i-- {
+		for e == c.lo {
+			j--
+			c = l.at(j)
+			c.seen = true
+			e = c.hi
 		}
-	} else {
-		for j := l.n; j > i; j-- {
-			l.buf[l.slot(j)] = l.buf[l.slot(j-1)]
+		var s string
+		s, e = c.prev(e)
+		if !fn(i, s) {
+			return
 		}
 	}
-	l.buf[l.slot(i)] = s
-	l.n++
 }
 
-// Filter keeps the elements for which keep returns true, in order.
+// Insert puts s at index i (0 <= i <= Len()). A chunk grown past chunkMax
+// splits in two.
+func (l *List) Insert(i int, s string) {
+	if i == 0 || i == l.n {
+		l.push(i == 0, s)
+		return
+	}
+	j, k := l.locate(i)
+	c := l.at(j)
+	p := c.offset(k)
+	c = c.splice(p, p, s)
+	l.n++
+	if c.hi <= chunkMax {
+		l.setAt(j, c)
+		return
+	}
+	m := c.offset(c.n / 2)
+	l.setAt(j, packed(c.n/2, c.b[:m]))
+	l.insertChunk(j+1, packed(c.n-c.n/2, c.b[m:]))
+}
+
+// Filter keeps the elements for which keep returns true, in order; keep
+// sees each element once and must not keep the strings. A chunk that
+// loses elements is repacked.
 func (l *List) Filter(keep func(i int, s string) bool) {
-	w := 0
-	for r := 0; r < l.n; r++ {
-		s := l.buf[l.slot(r)]
-		if keep(r, s) {
-			l.buf[l.slot(w)] = s
-			w++
+	var out []*chunk
+	var kept []bool
+	i, n := 0, 0
+	for _, c := range l.chunks() {
+		kept = kept[:0]
+		bytes, count := 0, 0
+		for p := c.lo; p < c.hi; {
+			s, q := c.next(p)
+			k := keep(i, s)
+			i++
+			kept = append(kept, k)
+			if k {
+				bytes += q - p
+				count++
+			}
+			p = q
 		}
+		n += count
+		switch count {
+		case c.n:
+			if count > 0 {
+				out = append(out, c)
+			}
+			continue
+		case 0:
+			continue
+		}
+		parts := make([][]byte, 0, count)
+		p := c.lo
+		for _, k := range kept {
+			_, q := c.next(p)
+			if k {
+				parts = append(parts, c.b[p:q])
+			}
+			p = q
+		}
+		out = append(out, packed(count, parts...))
 	}
-	for j := w; j < l.n; j++ {
-		l.buf[l.slot(j)] = ""
-	}
-	l.n = w
-	for l.n <= len(l.buf)/4 && len(l.buf) > minCap {
-		l.resize(len(l.buf) / 2)
-	}
-	if l.n == 0 {
-		l.buf, l.head = nil, 0
-	}
+	l.setChunks(out)
+	l.n = n
 }
 
 // Trim keeps only the elements start..stop inclusive (valid indexes; an
 // empty range when start > stop).
 func (l *List) Trim(start, stop int) {
 	if start > stop {
-		l.Filter(func(int, string) bool { return false })
+		l.setChunks(nil)
+		l.n = 0
 		return
 	}
-	for i := 0; i < start; i++ {
-		l.buf[l.slot(i)] = ""
+	j1, k1 := l.locate(start)
+	j2, k2 := l.locate(stop)
+	cs := make([]*chunk, 0, j2-j1+1)
+	for j := j1; j <= j2; j++ {
+		cs = append(cs, l.at(j))
 	}
-	for i := stop + 1; i < l.n; i++ {
-		l.buf[l.slot(i)] = ""
+	first, last := cs[0], cs[len(cs)-1]
+	lo, hi := first.offset(k1), last.offset(k2+1)
+	if first == last {
+		first.n = k2 - k1 + 1
+	} else {
+		first.n -= k1
+		last.n = k2 + 1
 	}
-	l.head = l.slot(start)
+	first.lo, last.hi = lo, hi
+	l.setChunks(cs)
 	l.n = stop - start + 1
-	for l.n <= len(l.buf)/4 && len(l.buf) > minCap {
-		l.resize(len(l.buf) / 2)
-	}
 }
 
 // Slice returns the elements in order.
 func (l *List) Slice() []string {
-	out := make([]string, l.n)
-	for i := range out {
-		out[i] = l.buf[l.slot(i)]
-	}
+	out := make([]string, 0, l.n)
+	l.Range(0, l.n-1, func(_ int, s string) bool {
+		out = append(out, s)
+		return true
+	})
 	return out
 }
 
 // Copy returns a list with the same elements that shares nothing mutable.
 func (l *List) Copy() any {
-	c := &List{}
-	if l.n > 0 {
-		c.buf = make([]string, len(l.buf))
-		c.n = l.n
-		for i := 0; i < l.n; i++ {
-			c.buf[i] = l.buf[l.slot(i)]
+	cs := make([]*chunk, 0, l.nc)
+	for _, c := range l.chunks() {
+		if c.n > 0 {
+			cs = append(cs, packed(c.n, c.b[c.lo:c.hi]))
 		}
 	}
-	return c
+	cp := &List{n: l.n}
+	cp.setChunks(cs)
+	return cp
 }
 
 // Encoding is what Redis 7.0's OBJECT ENCODING says of every list.
@@ -206,13 +626,14 @@ func (l *List) Encoding() string { return "quicklist" }
 func (l *List) MemoryUsage(samples int64) int64 {
 	const quicklistHeader, nodeHeader, lpHeader = 40, 32, 7
 	var data int64
-	for i := 0; i < l.n; i++ {
-		s := len(l.buf[l.slot(i)])
+	l.walk(0, l.n-1, false, func(_ int, v string) bool {
+		s := len(v)
 		data += int64(s) + 2
 		if s > 63 {
 			data += 2
 		}
-	}
+		return true
+	})
 	nodes := data/8192 + 1
 	return quicklistHeader + nodes*(nodeHeader+lpHeader) + data
 }
