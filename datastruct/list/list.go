@@ -152,11 +152,13 @@ func (c *chunk) write(front bool, s string, size int) {
 	c.n++
 }
 
-// regrow moves the live entries to a new array of capacity bytes (at
-// least need, the live bytes and the entry to come), placed for pushes at
-// the given edge.
-func (c *chunk) regrow(front bool, need, capacity int) {
-	b := newArray(max(capacity, need))
+// regrow moves the live entries to a new array for the need bytes
+// (at most chunkMax) they and the entry to come take: twice that, from
+// chunkMin to chunkMax, so a growing chunk doubles and a chunk with few
+// live entries (a short queue) stays small. The entries go to the edge
+// away from the pushes.
+func (c *chunk) regrow(front bool, need int) {
+	b := newArray(min(max(2*need, chunkMin), chunkMax))
 	live := c.hi - c.lo
 	p := 0
 	if front {
@@ -312,9 +314,9 @@ func (l *List) locate(i int) (j, k int) {
 
 // push writes s at one end:
 //   - into the end chunk's fresh space;
-//   - into a bigger array for the end chunk, when the chunk's edge is
-//     fresh but too small (it grows geometrically to chunkMax) or when the
-//     chunk is tiny and popped entries left dead space at its edge;
+//   - into a new array for the end chunk (see regrow), when its edge is
+//     fresh but too small, or when the chunk is tiny and popped entries
+//     left dead space at its edge;
 //   - else into a new chunk, of chunkMax when the end chunk is full.
 //
 // So pushes and pops taking turns at one end of a long list write on
@@ -336,17 +338,12 @@ func (l *List) push(front bool, s string) {
 		}
 		live := c.hi - c.lo
 		atEdge := (front && c.lo == c.wlo) || (!front && c.hi == c.whi)
-		switch need := live + size; {
-		case need <= chunkMax && atEdge:
-			c.regrow(front, need, min(max(2*need, 2*len(c.b), chunkMin), chunkMax))
-			c.write(front, s, size)
-			return
-		case live <= chunkMin:
-			c.regrow(front, need, max(2*need, chunkMin))
+		full = live+size > chunkMax
+		if !full && (atEdge || live <= chunkMin) {
+			c.regrow(front, live+size)
 			c.write(front, s, size)
 			return
 		}
-		full = live+size > chunkMax
 	}
 	capacity := chunkMin
 	if full {

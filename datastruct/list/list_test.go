@@ -309,6 +309,35 @@ func TestPushAllocatesPerChunk(t *testing.T) {
 	}
 }
 
+// TestShortQueueStaysSmall: a queue (pushes at one end, pops at the
+// other) of a few elements keeps an array about the size of its
+// elements, however many go through it.
+func TestShortQueueStaysSmall(t *testing.T) {
+	for _, front := range []bool{false, true} {
+		l := New()
+		for i := 0; i < 20000; i++ {
+			l.PushBytes(front, []byte("element"))
+			if l.Len() > 5 {
+				if front {
+					l.PopBack()
+				} else {
+					l.PopFront()
+				}
+			}
+			if i%7 == 0 {
+				l.Index(0) // a read: pops hand out views
+			}
+		}
+		bytes := 0
+		for j := 0; j < l.nc; j++ {
+			bytes += cap(l.at(j).b)
+		}
+		if bytes > 4*chunkMin {
+			t.Errorf("front %v: arrays of %d bytes in %d chunks for 5 elements", front, bytes, l.nc)
+		}
+	}
+}
+
 // TestListIsPacked: 100k three-byte elements take about five bytes each
 // (the entry's two length bytes), not a string header and an allocation.
 func TestListIsPacked(t *testing.T) {
