@@ -415,3 +415,22 @@ func TestSetBytesWritesOverOnlyUnseenValues(t *testing.T) {
 		t.Errorf("SetBytes over an unseen value of the same length: %.1f allocations, want 0", n)
 	}
 }
+
+// BenchmarkSetBytesRandom is redis-benchmark's HSET with -r 100000: a
+// value of the same size written to a random one of 100k fields.
+func BenchmarkSetBytesRandom(b *testing.B) {
+	h := New()
+	h.Convert()
+	const fields = 100000
+	keys := make([][]byte, fields)
+	for i := range keys {
+		keys[i] = []byte("element:" + strconv.Itoa(i))
+		h.SetBytes(keys[i], []byte("xxx"))
+	}
+	val := []byte("yyy")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		h.SetBytes(keys[(i*7919)%fields], val)
+	}
+}
