@@ -166,6 +166,7 @@ func (c *chunk) regrow(front bool, need int) {
 	}
 	copy(b[p:], c.b[c.lo:c.hi])
 	c.b, c.lo, c.hi, c.wlo, c.whi = b, p, p+live, p, p+live
+	c.seen = false // the views handed out are of the old array
 }
 
 // packed makes a chunk of an exact array holding the given entry bytes.

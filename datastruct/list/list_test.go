@@ -257,7 +257,9 @@ func TestViewsNeverChange(t *testing.T) {
 // long list allocate a chunk now and then, not an object per element
 // (which the collector would have to mark), at either end, and pops
 // hand out views of the chunks. Pushes and pops taking turns at one end
-// of a short or long list allocate at most one small copy a turn.
+// of a short or long list allocate at most one small copy a turn, also
+// after a read handed out views of every chunk (a chunk's new array is
+// one nobody has seen).
 func TestPushAllocatesPerChunk(t *testing.T) {
 	const n = 20000
 	v := []byte("xyz")
@@ -288,6 +290,7 @@ func TestPushAllocatesPerChunk(t *testing.T) {
 			for i := 0; i < base; i++ {
 				l.PushBack("base")
 			}
+			l.Range(0, base-1, func(int, string) bool { return true }) // seen: views of every chunk are out
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
 			for i := 0; i < n; i++ {
