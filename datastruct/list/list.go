@@ -11,7 +11,8 @@
 // as views of their chunk (a pop's reply, LRANGE's), and such a reply may
 // wait to be written after the command, while other commands run. So a
 // push writes only into never-written space at a chunk's edge, and LSET,
-// LINSERT and LREM build new arrays.
+// LINSERT and LREM build new arrays. Only a pop from a small chunk that
+// no read has seen hands out a copy and gives the entry's space back.
 package list
 
 import (
@@ -527,14 +528,13 @@ func (l *List) Filter(keep func(i int, s string) bool) {
 	i, n := 0, 0
 	for _, c := range l.chunks() {
 		kept = kept[:0]
-		bytes, count := 0, 0
+		count := 0
 		for p := c.lo; p < c.hi; {
 			s, q := c.next(p)
 			k := keep(i, s)
 			i++
 			kept = append(kept, k)
 			if k {
-				bytes += q - p
 				count++
 			}
 			p = q
