@@ -197,3 +197,44 @@ func TestIncrInPlace(t *testing.T) {
 		t.Errorf("one-digit counter: %q, want 6", got)
 	}
 }
+
+// TestListRepliesHeldThroughWrites: a list's pops and reads answer with
+// views of its chunks (datastruct/list), so a reply held while later
+// commands push, pop, set, insert, remove and trim must keep its bytes,
+// on a short list (whose small chunk may take popped space back) and on
+// a long one.
+func TestListRepliesHeldThroughWrites(t *testing.T) {
+	reads := [][]string{
+		{"LPOP", "l"}, {"RPOP", "l"}, {"LPOP", "l", "2"}, {"RPOP", "l", "2"},
+		{"LRANGE", "l", "0", "-1"}, {"LINDEX", "l", "0"}, {"LINDEX", "l", "-1"},
+		{"LMPOP", "1", "l", "RIGHT", "COUNT", "2"}, {"LMOVE", "l", "other", "LEFT", "RIGHT"},
+		{"RPOPLPUSH", "l", "l"},
+	}
+	writes := [][]string{
+		{"RPOP", "l"}, {"RPUSH", "l", "zz"}, {"LPOP", "l"}, {"LPUSH", "l", "yy"},
+		{"RPUSH", "l", "w1", "w2"}, {"LPUSH", "l", "w3", "w4"}, {"RPOP", "l"}, {"LPOP", "l"},
+		{"RPUSH", "l", "w5"}, {"LPUSH", "l", "w6"}, {"LSET", "l", "0", "w7"}, {"LSET", "l", "-1", "w8"},
+		{"LINSERT", "l", "BEFORE", "w7", "w9"}, {"LREM", "l", "0", "w9"}, {"LTRIM", "l", "1", "-2"},
+		{"RPUSH", "l", "wa", "wb", "wc"}, {"LPUSH", "l", "wd", "we", "wf"},
+	}
+	for _, size := range []int{4, 3000} {
+		for _, read := range reads {
+			srv, c := strServer(t)
+			push := []string{"RPUSH", "l"}
+			for i := 0; i < size; i++ {
+				push = append(push, "e"+strings.Repeat("x", i%7)+string(rune('a'+i%26)))
+			}
+			strDo(srv, c, push...)
+			held := srv.Exec(c, strArgs(read...))
+			want := string(reply.Encode(held, false))
+			for round := 0; round < 3; round++ {
+				for _, w := range writes {
+					strDo(srv, c, w...)
+				}
+			}
+			if got := string(reply.Encode(held, false)); got != want {
+				t.Errorf("%d elements, %v: reply held through the writes changed from %.80q to %.80q", size, read, want, got)
+			}
+		}
+	}
+}
