@@ -38,6 +38,7 @@ const procs = ports.map((port, i) => spawn(bin, [
 async function waitUp(port) {
   for (let i = 0; i < 100; i++) {
     const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: null });
+    c.on('error', () => {}); // refused while the node starts: the loop tries again
     try { await c.connect(); await c.ping(); c.disconnect(); return; } catch { c.disconnect(); }
     await new Promise((r) => setTimeout(r, 100));
   }
