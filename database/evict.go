@@ -64,7 +64,7 @@ func entitySize(key string, e *Entity) int64 {
 	switch o := e.Obj().(type) {
 	case *list.List:
 		length, per = o.Len(), 4 // packed: two length bytes, a share of its chunk
-		o.Range(0, 3, func(_ int, s string) bool { return add(s) })
+		o.Lens(addLen)
 	case *set.Set:
 		length, per = o.Len(), 40
 		o.ForEach(add)

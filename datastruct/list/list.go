@@ -444,30 +444,40 @@ func (l *List) Set(i int, s string) {
 // a valid index; stop is cut to the last); fn returning false stops the
 // walk. fn may keep the strings.
 func (l *List) Range(start, stop int, fn func(i int, s string) bool) {
-	l.walk(start, stop, true, fn)
-}
-
-// walk is Range; with seen false, fn must not keep the strings.
-func (l *List) walk(start, stop int, seen bool, fn func(i int, s string) bool) {
 	if start < 0 || start >= l.n {
 		return
 	}
 	stop = min(stop, l.n-1)
 	j, k := l.locate(start)
 	c := l.at(j)
-	c.seen = c.seen || seen
+	c.seen = true
 	p := c.offset(k)
 	for i := start; i <= stop; i++ {
 		for p == c.hi {
 			j++
 			c = l.at(j)
-			c.seen = c.seen || seen
+			c.seen = true
 			p = c.lo
 		}
 		var s string
 		s, p = c.next(p)
 		if !fn(i, s) {
 			return
+		}
+	}
+}
+
+// Lens calls fn with the length of each element in order until fn
+// returns false. Unlike Range it hands out no view (see pop).
+func (l *List) Lens(fn func(n int) bool) {
+	for j := range l.nc {
+		c := l.at(j)
+		for p := c.lo; p < c.hi; {
+			s, q := c.next(p)
+			if !fn(len(s)) {
+				return
+			}
+			p = q
 		}
 	}
 }
@@ -624,8 +634,7 @@ func (l *List) Encoding() string { return "quicklist" }
 func (l *List) MemoryUsage(samples int64) int64 {
 	const quicklistHeader, nodeHeader, lpHeader = 40, 32, 7
 	var data int64
-	l.walk(0, l.n-1, false, func(_ int, v string) bool {
-		s := len(v)
+	l.Lens(func(s int) bool {
 		data += int64(s) + 2
 		if s > 63 {
 			data += 2

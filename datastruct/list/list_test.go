@@ -422,3 +422,24 @@ func TestPushTwicePopOnceStaysPacked(t *testing.T) {
 		}
 	}
 }
+
+// TestLensHandsOutNoView: the memory accounting's sample (Lens) leaves a
+// small chunk free to take popped space back, as a Range would not.
+func TestLensHandsOutNoView(t *testing.T) {
+	l := New()
+	for _, v := range []string{"a", "bb", "ccc"} {
+		l.PushBack(v)
+	}
+	var lens []int
+	l.Lens(func(n int) bool { lens = append(lens, n); return len(lens) < 2 })
+	if !slices.Equal(lens, []int{1, 2}) {
+		t.Fatalf("Lens gave %v, want [1 2] (it stops when fn says so)", lens)
+	}
+	if l.at(0).seen {
+		t.Fatal("Lens marked the chunk seen")
+	}
+	l.Range(0, 0, func(int, string) bool { return true })
+	if !l.at(0).seen {
+		t.Fatal("Range did not mark the chunk seen")
+	}
+}
