@@ -229,7 +229,8 @@ func (p *Persister) Sync(seq uint64) error {
 			// The group commit: its fsync keeps the P (commitSync).
 			fsync = commitSync
 		}
-		if err := p.flushLocked(fsync); err != nil {
+		// Its write keeps the P too (commitWrite).
+		if err := p.flushLocked(commitWrite, fsync); err != nil {
 			return err
 		}
 	}
@@ -238,11 +239,11 @@ func (p *Persister) Sync(seq uint64) error {
 
 var errClosed = errors.New("the append only file is closed")
 
-// flushLocked writes the buffer (as the group's leader: the lock is
-// released during the system calls) and fsyncs it with fsync unless that
-// is nil. On an error the unwritten bytes stay buffered for the next
-// attempt.
-func (p *Persister) flushLocked(fsync func(*os.File) error) error {
+// flushLocked writes the buffer with write (as the group's leader: the
+// lock is released during the system calls) and fsyncs it with fsync
+// unless that is nil. On an error the unwritten bytes stay buffered for
+// the next attempt.
+func (p *Persister) flushLocked(write func(*os.File, []byte) (int, error), fsync func(*os.File) error) error {
 	p.writing = true
 	buf := p.buf
 	upto := p.seq
@@ -250,7 +251,7 @@ func (p *Persister) flushLocked(fsync func(*os.File) error) error {
 	p.spare = nil
 	p.mu.Unlock()
 
-	n, err := writeAll(p.f, buf)
+	n, err := write(p.f, buf)
 	if err == nil && fsync != nil {
 		err = fsync(p.f)
 	}
@@ -321,7 +322,7 @@ func (p *Persister) background() {
 				if p.policy == FsyncAlways || (p.err != nil && p.policy != FsyncNo) {
 					fsync = datasync
 				}
-				_ = p.flushLocked(fsync)
+				_ = p.flushLocked(writeAll, fsync)
 			}
 			if p.err == nil && p.pending && p.policy == FsyncEverysec && !(p.noFsyncOnRewrite && p.rw != nil) {
 				// The fsync runs without holding up writers: a connection
@@ -388,7 +389,7 @@ func (p *Persister) Close() error {
 	var err error
 	if len(p.buf) > 0 {
 		p.closed = false
-		err = p.flushLocked(datasync)
+		err = p.flushLocked(writeAll, datasync)
 		p.closed = true
 	} else {
 		err = p.f.Sync()
