@@ -172,15 +172,8 @@ func (c *chunk) regrow(front bool, need int) {
 
 // packed makes a chunk of an exact array holding the given entry bytes.
 func packed(n int, parts ...[]byte) *chunk {
-	size := 0
-	for _, p := range parts {
-		size += len(p)
-	}
-	b := make([]byte, 0, size)
-	for _, p := range parts {
-		b = append(b, p...)
-	}
-	return &chunk{b: b[:size], hi: size, whi: size, n: n}
+	b := slices.Concat(parts...)
+	return &chunk{b: b, hi: len(b), whi: len(b), n: n}
 }
 
 // splice is a new chunk of c's entries with b[p:e] (whole entries)
@@ -534,41 +527,27 @@ func (l *List) Insert(i int, s string) {
 // loses elements is repacked.
 func (l *List) Filter(keep func(i int, s string) bool) {
 	var out []*chunk
-	var kept []bool
+	var parts [][]byte // the entries kept of the chunk being read
 	i, n := 0, 0
 	for _, c := range l.chunks() {
-		kept = kept[:0]
-		count := 0
-		for p := c.lo; p < c.hi; {
+		parts = parts[:0]
+		for p := c.lo; p < c.hi; i++ {
 			s, q := c.next(p)
-			k := keep(i, s)
-			i++
-			kept = append(kept, k)
-			if k {
-				count++
-			}
-			p = q
-		}
-		n += count
-		switch count {
-		case c.n:
-			if count > 0 {
-				out = append(out, c)
-			}
-			continue
-		case 0:
-			continue
-		}
-		parts := make([][]byte, 0, count)
-		p := c.lo
-		for _, k := range kept {
-			_, q := c.next(p)
-			if k {
+			if keep(i, s) {
 				parts = append(parts, c.b[p:q])
 			}
 			p = q
 		}
-		out = append(out, packed(count, parts...))
+		n += len(parts)
+		switch len(parts) {
+		case c.n:
+			if c.n > 0 {
+				out = append(out, c)
+			}
+		case 0:
+		default:
+			out = append(out, packed(len(parts), parts...))
+		}
 	}
 	l.setChunks(out)
 	l.n = n
