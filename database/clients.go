@@ -3,6 +3,7 @@ package database
 import (
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"goredis/interface/resp"
 )
@@ -11,6 +12,7 @@ import (
 type clientRegistry struct {
 	mu sync.Mutex
 	m  map[int64]resp.Connection
+	n  atomic.Int64 // len(m), read without the lock (maxmemory's figure)
 }
 
 func (r *clientRegistry) init() { r.m = make(map[int64]resp.Connection) }
@@ -18,12 +20,14 @@ func (r *clientRegistry) init() { r.m = make(map[int64]resp.Connection) }
 func (r *clientRegistry) add(c resp.Connection) {
 	r.mu.Lock()
 	r.m[c.ID()] = c
+	r.n.Store(int64(len(r.m)))
 	r.mu.Unlock()
 }
 
 func (r *clientRegistry) remove(c resp.Connection) {
 	r.mu.Lock()
 	delete(r.m, c.ID())
+	r.n.Store(int64(len(r.m)))
 	r.mu.Unlock()
 }
 

@@ -14,6 +14,7 @@ import (
 	"goredis/datastruct/set"
 	"goredis/datastruct/sortedset"
 	"goredis/interface/resp"
+	"goredis/lib/clock"
 	"goredis/resp/reply"
 )
 
@@ -108,6 +109,29 @@ func (db *DB) forget(e *Entity) {
 		db.used.Add(-int64(e.Size))
 		e.Size = 0
 	}
+}
+
+// clientMemory is what a connected client adds to the figure maxmemory is
+// compared with: its fixed structures and its reply buffer, as a Redis
+// 7.0 client's struct and 16 KB reply buffer count in used_memory. (Its
+// query and output buffers beyond those are not counted: summing them
+// before every command would cost a walk of the clients.)
+const clientMemory = clientOverhead + replyBufSize
+
+// baseMemory is the fixed part of the figure maxmemory is compared with:
+// about what an empty server has allocated (this one's Go heap, stacks
+// and runtime structures are 1.0-1.4 MB at startup, Redis 7.0's
+// used_memory 0.85-0.9 MB). A constant, not a reading of the heap, so
+// that the figure moves only with the data and the clients.
+const baseMemory = 1 << 20
+
+// memoryUsed is the figure maxmemory is compared with, and what INFO's
+// used_memory shows while maxmemory is set: baseMemory, a share per
+// connected client, and the dataset by this server's accounting. As
+// Redis's used_memory, it is never 0, so a maxmemory under an empty
+// server's figure refuses every denyoom command.
+func (s *Server) memoryUsed() int64 {
+	return baseMemory + s.clients.n.Load()*clientMemory + s.datasetUsed()
 }
 
 // datasetUsed is the dataset's size by this server's accounting.
@@ -229,25 +253,52 @@ type evictState struct {
 var errOOM = reply.Error("OOM command not allowed when used memory > 'maxmemory'.")
 
 // evictIfNeeded frees memory before a command runs, as Redis's
-// performEvictions; it reports false when the dataset stays over
-// maxmemory (nothing left to evict, or noeviction).
+// performEvictions; it reports false when memory stays over maxmemory
+// (nothing left to evict, or noeviction). It keeps the time spent over
+// the limit as Redis does: a spell starts when a check ends over it and
+// ends at the first check that ends under it.
 func (s *Server) evictIfNeeded() bool {
 	cfg := config.Get()
-	if cfg.MaxMemory <= 0 || s.datasetUsed() <= cfg.MaxMemory {
+	if cfg.MaxMemory <= 0 {
 		return true
 	}
-	if cfg.MaxMemoryPolicy == "noeviction" {
-		return false
+	ok := s.memoryUsed() <= cfg.MaxMemory
+	if !ok && cfg.MaxMemoryPolicy != "noeviction" {
+		ok = s.evictUnder(cfg)
 	}
+	since := s.stats.evictExceededSince.Load()
+	switch {
+	case !ok && since == 0:
+		s.stats.evictExceededSince.CompareAndSwap(0, clock.Mono())
+	case ok && since != 0:
+		if s.stats.evictExceededSince.CompareAndSwap(since, 0) {
+			s.stats.evictExceededUs.Add((clock.Mono() - since) / 1000)
+		}
+	}
+	return ok
+}
+
+// evictUnder evicts keys by the policy until memory is under maxmemory;
+// false when nothing is left to evict first.
+func (s *Server) evictUnder(cfg *config.Config) bool {
 	st := &s.evict
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	for s.datasetUsed() > cfg.MaxMemory {
+	for s.memoryUsed() > cfg.MaxMemory {
 		if !s.evictOne(cfg) {
 			return false
 		}
 	}
 	return true
+}
+
+// evictExceeded is INFO's total_eviction_exceeded_time and
+// current_eviction_exceeded_time, in milliseconds.
+func (s *Server) evictExceeded() (total, current int64) {
+	if since := s.stats.evictExceededSince.Load(); since != 0 {
+		current = (clock.Mono() - since) / 1000
+	}
+	return (s.stats.evictExceededUs.Load() + current) / 1000, current / 1000
 }
 
 // evictOne deletes one key chosen by the policy; false when none can be.
@@ -414,8 +465,9 @@ func (s *Server) evictKey(db *DB, key string, volatile bool) bool {
 }
 
 // oomRefusal is the reply refusing cmd when memory is over maxmemory and
-// nothing could be evicted, or nil (Redis: denyoom commands, and EXEC of a
-// transaction that queued one).
+// nothing could be evicted, or nil. As in Redis: denyoom commands, EXEC
+// of a transaction that queued one, and, since queueing takes memory,
+// every command inside MULTI but EXEC, DISCARD, QUIT and RESET.
 func (s *Server) oomRefusal(c resp.Connection, cmd *Command) resp.Reply {
 	if config.Get().MaxMemory <= 0 || c.ID() == s.persist.loader.Load() {
 		return nil
@@ -425,6 +477,13 @@ func (s *Server) oomRefusal(c resp.Connection, cmd *Command) resp.Reply {
 	}
 	if commandMask(c, cmd)&FlagDenyOOM != 0 {
 		return errOOM
+	}
+	if c.State().InMulti {
+		switch cmd.Name {
+		case "exec", "discard", "quit", "reset":
+		default:
+			return errOOM
+		}
 	}
 	return nil
 }

@@ -10,12 +10,14 @@ import (
 	"goredis/config"
 	"goredis/datastruct/dict"
 	"goredis/interface/resp"
+	"goredis/resp/connection"
 	"goredis/resp/reply"
 )
 
-// evictServer returns a server with maxmemory and the policy set; the old
+// evictServer returns a server with the policy set and maxmemory leaving
+// room bytes for the dataset over an empty server's figure; the old
 // settings come back when the test ends.
-func evictServer(t *testing.T, maxmemory, policy string) (*Server, resp.Connection) {
+func evictServer(t *testing.T, room int64, policy string) (*Server, resp.Connection) {
 	t.Helper()
 	old := config.GetParams([]string{"maxmemory", "maxmemory-policy", "maxmemory-samples"})
 	srv, c := strServer(t)
@@ -24,7 +26,7 @@ func evictServer(t *testing.T, maxmemory, policy string) (*Server, resp.Connecti
 			t.Error(err)
 		}
 	})
-	if err := config.SetParams([]string{"maxmemory", maxmemory, "maxmemory-policy", policy, "maxmemory-samples", "10"}); err != nil {
+	if err := config.SetParams([]string{"maxmemory", strconv.FormatInt(baseMemory+room, 10), "maxmemory-policy", policy, "maxmemory-samples", "10"}); err != nil {
 		t.Fatal(err)
 	}
 	return srv, c
@@ -53,7 +55,7 @@ func recount(srv *Server) int64 {
 // TestAccountingFollowsWrites runs random writes of every type and checks
 // that the running total equals a fresh count of every key.
 func TestAccountingFollowsWrites(t *testing.T) {
-	srv, c := evictServer(t, "1gb", "noeviction")
+	srv, c := evictServer(t, 1<<30, "noeviction")
 	seed := rand.Uint64()
 	r := rand.New(rand.NewPCG(seed, 1))
 	t.Logf("seed %d", seed)
@@ -123,7 +125,7 @@ func fill(t *testing.T, srv *Server, c resp.Connection, prefix string, n int, tt
 }
 
 func TestEvictionNoeviction(t *testing.T) {
-	srv, c := evictServer(t, "100kb", "noeviction")
+	srv, c := evictServer(t, 100<<10, "noeviction")
 	n, refusal := fill(t, srv, c, "k", 10000, false)
 	if refusal != "-OOM command not allowed when used memory > 'maxmemory'.\r\n" {
 		t.Fatalf("after %d keys: %q", n, refusal)
@@ -149,7 +151,7 @@ func TestEvictionNoeviction(t *testing.T) {
 }
 
 func TestEvictionAllkeysRandom(t *testing.T) {
-	srv, c := evictServer(t, "100kb", "allkeys-random")
+	srv, c := evictServer(t, 100<<10, "allkeys-random")
 	if n, refusal := fill(t, srv, c, "k", 5000, false); refusal != "" {
 		t.Fatalf("refused after %d keys: %q", n, refusal)
 	}
@@ -182,7 +184,7 @@ func TestEvictionAllkeysRandom(t *testing.T) {
 func TestEvictionVolatile(t *testing.T) {
 	for _, policy := range []string{"volatile-random", "volatile-lru", "volatile-lfu", "volatile-ttl"} {
 		t.Run(policy, func(t *testing.T) {
-			srv, c := evictServer(t, "200kb", policy)
+			srv, c := evictServer(t, 200<<10, policy)
 			if n, refusal := fill(t, srv, c, "keep", 500, false); refusal != "" {
 				t.Fatalf("after %d keys: %q", n, refusal)
 			}
@@ -220,7 +222,7 @@ func TestEvictionVolatile(t *testing.T) {
 
 // TestEvictionLRU: keys read recently survive, over many trials.
 func TestEvictionLRU(t *testing.T) {
-	srv, c := evictServer(t, "300kb", "allkeys-lru")
+	srv, c := evictServer(t, 300<<10, "allkeys-lru")
 	fill(t, srv, c, "old", 1500, false)
 	// Age every key, then read a tenth of them.
 	for _, db := range srv.dbs[:1] {
@@ -253,7 +255,7 @@ func TestEvictionLRU(t *testing.T) {
 
 // TestEvictionLFU: frequently read keys survive; OBJECT FREQ counts.
 func TestEvictionLFU(t *testing.T) {
-	srv, c := evictServer(t, "300kb", "allkeys-lfu")
+	srv, c := evictServer(t, 300<<10, "allkeys-lfu")
 	fill(t, srv, c, "k", 1500, false)
 	for round := 0; round < 50; round++ {
 		for i := 0; i < 1500; i += 10 {
@@ -305,5 +307,85 @@ func TestEvictionSignals(t *testing.T) {
 	}
 	if got := adminRaw(t, c, "INFO", "stats"); !strings.Contains(got, "evicted_keys:1\r\n") {
 		t.Errorf("evicted_keys: %q", got)
+	}
+}
+
+// infoInt reads an integer field of INFO from srv.
+func infoInt(t *testing.T, srv *Server, c resp.Connection, field string) int64 {
+	t.Helper()
+	text := run(srv, c, "INFO", "everything")
+	i := strings.Index(text, "\r\n"+field+":")
+	if i < 0 {
+		t.Fatalf("INFO has no %s", field)
+	}
+	v := text[i+len(field)+3:]
+	v = v[:strings.Index(v, "\r\n")]
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		t.Fatalf("%s:%s", field, v)
+	}
+	return n
+}
+
+// TestEvictionFigure: maxmemory is compared with used_memory as INFO
+// shows it, which counts an empty server's memory, so a maxmemory under
+// it refuses every denyoom write (a test idiom of Redis's own suite);
+// eviction keeps used_memory under the limit; and the time spent over it
+// is kept as Redis keeps it.
+func TestEvictionFigure(t *testing.T) {
+	srv, c := evictServer(t, 50<<10, "allkeys-random")
+	limit := infoInt(t, srv, c, "maxmemory")
+	if got := infoInt(t, srv, c, "used_memory_startup"); got != baseMemory {
+		t.Errorf("used_memory_startup %d, want %d", got, baseMemory)
+	}
+	fill(t, srv, c, "k", 2000, false)
+	used := infoInt(t, srv, c, "used_memory")
+	if used > limit+300 || used < limit-50<<10 {
+		t.Errorf("used_memory %d after filling past maxmemory %d", used, limit)
+	}
+	if used != srv.memoryUsed() {
+		t.Errorf("used_memory %d, eviction's figure %d", used, srv.memoryUsed())
+	}
+	if infoInt(t, srv, c, "current_eviction_exceeded_time") != 0 {
+		t.Error("over the limit after evicting under it")
+	}
+
+	run(srv, c, "CONFIG", "SET", "maxmemory", "1")
+	if got := run(srv, c, "SET", "new", "v"); got != "-OOM command not allowed when used memory > 'maxmemory'.\r\n" {
+		t.Fatalf("SET with maxmemory 1: %q", got)
+	}
+	if got := run(srv, c, "DBSIZE"); got != ":0\r\n" {
+		t.Errorf("DBSIZE after evicting everything: %q", got)
+	}
+	time.Sleep(30 * time.Millisecond)
+	over := infoInt(t, srv, c, "current_eviction_exceeded_time")
+	if over < 20 || infoInt(t, srv, c, "total_eviction_exceeded_time") < over {
+		t.Errorf("current_eviction_exceeded_time %d ms after 30 ms over the limit", over)
+	}
+	run(srv, c, "CONFIG", "SET", "maxmemory", "1gb")
+	if got := run(srv, c, "SET", "new", "v"); got != "+OK\r\n" {
+		t.Fatalf("SET back under the limit: %q", got)
+	}
+	if got := infoInt(t, srv, c, "current_eviction_exceeded_time"); got != 0 {
+		t.Errorf("current_eviction_exceeded_time %d back under the limit", got)
+	}
+	if got := infoInt(t, srv, c, "total_eviction_exceeded_time"); got < over {
+		t.Errorf("total_eviction_exceeded_time %d after a spell of %d", got, over)
+	}
+	run(srv, c, "CONFIG", "RESETSTAT")
+	if got := infoInt(t, srv, c, "total_eviction_exceeded_time"); got != 0 {
+		t.Errorf("total_eviction_exceeded_time %d after RESETSTAT", got)
+	}
+
+	// A connected client counts in the figure.
+	before := srv.memoryUsed()
+	fc := connection.NewFake()
+	srv.AfterClientConnect(fc)
+	if d := srv.memoryUsed() - before; d != clientMemory {
+		t.Errorf("a client added %d bytes, want %d", d, clientMemory)
+	}
+	srv.AfterClientClose(fc)
+	if srv.memoryUsed() != before {
+		t.Error("a closed client still counts")
 	}
 }

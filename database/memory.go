@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"goredis/config"
 	"goredis/interface/resp"
 	"goredis/lib/utils"
 	"goredis/resp/reply"
@@ -160,7 +161,13 @@ func (s *Server) memOverhead() *memOverhead {
 	a := s.admin()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	used := memUsed(&ms)
+	used, startup := memUsed(&ms), a.memStartup
+	// While maxmemory is set, the figures are those eviction works by
+	// (evict.go), so that used_memory and maxmemory compare as in Redis.
+	accounted := config.Get().MaxMemory > 0 && s.accounted.Load()
+	if accounted {
+		used, startup = uint64(max(s.memoryUsed(), 0)), baseMemory
+	}
 	peak := a.memPeak.Load()
 	for used > peak && !a.memPeak.CompareAndSwap(peak, used) {
 		peak = a.memPeak.Load()
@@ -168,11 +175,15 @@ func (s *Server) memOverhead() *memOverhead {
 	m := &memOverhead{
 		total:   int64(used),
 		peak:    int64(max(peak, used)),
-		startup: int64(min(a.memStartup, used)),
+		startup: int64(min(startup, used)),
 	}
 	for _, c := range s.clients.list() {
-		q, qf, o := c.Buffers()
-		m.clientsNormal += int64(q + qf + o + clientOverhead + replyBufSize)
+		if accounted {
+			m.clientsNormal += clientMemory
+		} else {
+			q, qf, o := c.Buffers()
+			m.clientsNormal += int64(q + qf + o + clientMemory)
+		}
 		m.numClients++
 	}
 	m.overheadTotal = m.startup + m.clientsNormal

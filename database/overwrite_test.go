@@ -130,7 +130,7 @@ func TestOverwriteOfSameLengthAllocatesNothing(t *testing.T) {
 		testOverwriteAllocs(t, srv, conn)
 	})
 	t.Run("maxmemory", func(t *testing.T) {
-		srv, conn := evictServer(t, "1gb", "allkeys-lru")
+		srv, conn := evictServer(t, 1<<30, "allkeys-lru")
 		testOverwriteAllocs(t, srv, conn)
 	})
 }

@@ -58,7 +58,12 @@ type serverStats struct {
 	expiredKeys      atomic.Int64
 	evictedKeys      atomic.Int64
 	errorReplies     atomic.Int64
-	dirty            atomic.Int64
+	// Time spent over maxmemory (Redis's eviction exceeded time): the
+	// microseconds of the spells that ended, and the clock.Mono start of
+	// the current one (0: under the limit).
+	evictExceededUs    atomic.Int64
+	evictExceededSince atomic.Int64
+	dirty              atomic.Int64
 }
 
 // NewServer makes a server with the configured number of databases and
@@ -399,6 +404,8 @@ func (s *Server) resetStats() {
 	s.stats.rejectedConns.Store(0)
 	s.stats.expiredKeys.Store(0)
 	s.stats.evictedKeys.Store(0)
+	s.stats.evictExceededUs.Store(0)
+	s.stats.evictExceededSince.Store(0)
 	s.stats.errorReplies.Store(0)
 	s.errMu.Lock()
 	s.errCounts = make(map[string]int64)
