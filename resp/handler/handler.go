@@ -168,7 +168,7 @@ func (h *Handler) Handle(ctx context.Context, nc net.Conn) {
 }
 
 // earlyReplyAfter is how much of a pipeline is read before its first
-// replies are sent without waiting for its end: two of the parser's
+// replies are sent without waiting for its end: one of the parser's
 // largest reads.
 const earlyReplyAfter = 32 * 1024
 

@@ -36,9 +36,14 @@ const (
 	initialBuf = 4096
 	shrinkOver = 64 * 1024
 	// streamBuf is the most a read grows to while reads keep filling the
-	// buffer (Redis reads PROTO_IOBUF_LEN, 16 KB, at a time): a pipeline
-	// is then read, run and answered in few batches, with one write each.
-	streamBuf = 16 * 1024
+	// buffer: a pipeline is then read, run and answered in few batches,
+	// with one write each. Redis reads as much as its query buffer has
+	// room for (at least PROTO_IOBUF_LEN, 16 KB, and the buffer grows
+	// greedily), so 16 commands of 1 KB values (17 KB) come in one read.
+	// With 16 KB here they took two reads and a third that found nothing;
+	// with 32 KB, over alternating rounds at -P 16 with 1 KB values, CPU a
+	// request fell 18% for HSET, 4% for SADD, 0-12% for SET and LPUSH.
+	streamBuf = 32 * 1024
 )
 
 // Limits are read for every frame so CONFIG SET applies at once.

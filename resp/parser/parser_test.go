@@ -398,10 +398,10 @@ func TestQueryBufferLimit(t *testing.T) {
 		}
 	})
 	t.Run("long pipeline of small commands", func(t *testing.T) {
-		// Longer than the limit, but read 16 KB at most at a time (as
-		// Redis's PROTO_IOBUF_LEN), so never more than that pending. (A
-		// limit under 16 KB closes such a client, in Redis too.)
-		lim := &testLimits{maxBulk: 512 << 20, qbuf: 20000}
+		// Longer than the limit, but read 32 KB at most at a time, so
+		// never more than that pending. (Redis's smallest
+		// client-query-buffer-limit is 1 MB.)
+		lim := &testLimits{maxBulk: 512 << 20, qbuf: 40000}
 		in := strings.Repeat("PING\r\n*1\r\n$4\r\nPING\r\n", 5000) // 85000 bytes
 		for name, mk := range readersFor(t, []byte(in)) {
 			got, err := readAll(parser.New(mk(), lim))
