@@ -131,7 +131,7 @@ const baseMemory = 1 << 20
 // Redis's used_memory, it is never 0, so a maxmemory under an empty
 // server's figure refuses every denyoom command.
 func (s *Server) memoryUsed() int64 {
-	return baseMemory + s.clients.n.Load()*clientMemory + s.datasetUsed()
+	return baseMemory + int64(s.clients.count())*clientMemory + s.datasetUsed()
 }
 
 // datasetUsed is the dataset's size by this server's accounting.
