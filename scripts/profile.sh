@@ -98,7 +98,8 @@ measure() {
         if (dso == "[kernel.kallsyms]") k += pct
         else if (sym ~ /^runtime\.(gopark|goready|park_m|schedule|findRunnable|netpoll|execute|gogo|mcall|casgstatus|runq|injectglist|globrunq|ready|gosched|resetspinning|wakep|checkTimers|nanotime|stealWork|mPark|notesleep|notewakeup|futex|acquirep|releasep|stopm|startm|handoffp|lock|unlock|poll_runtime|entersyscall|exitsyscall|reentersyscall|sysmon|usleep|osyield|procyield|\(\*timers\))/ ||
           sym ~ /^(internal\/poll\.|net\.|syscall\.|internal\/runtime\/syscall\.)/ ||
-          sym ~ /^(ae[A-Z]|connSocket|__vdso_|epoll_wait|__GI_epoll_wait|__GI___libc_read|__GI___libc_write|__libc_read|__libc_write|read|write|gettimeofday|clock_gettime)/) w += pct
+          sym ~ /^(ae[A-Z]|connSocket|__vdso_)/ ||
+          sym ~ /^(epoll_wait|__GI_epoll_wait|__GI___libc_read|__GI___libc_write|__libc_read|__libc_write|read|write|gettimeofday|clock_gettime)$/) w += pct
         else if (dso == own && (own != "goredis" || sym ~ /^goredis\//)) o += pct
         else l += pct
         if (n++ < top) printf "%s %s\n", pct, sym > hot
@@ -108,7 +109,7 @@ measure() {
 }
 
 # per NAME: "rps p99 µs-per-request kernel waking runtime own reads writes
-# polls switches" (-1 for what perf did not measure)
+# polls switches" (the split is -1 without perf)
 per() {
   local name=$1 rps p99
   read -r rps p99 u s <"$work/$name.proc"
@@ -122,15 +123,10 @@ per() {
     for (i = 1; i <= 4; i++) g[i] = tot > 0 ? cpu * f[i] / tot : -1
     nl = split(stat, lines, "\n")
     for (i = 1; i <= nl; i++) { c = split(lines[i], x, ","); if (c > 3) ev[x[3]] = x[1] }
-    if (stat == "") ev["syscalls:sys_enter_read"] = -n
     printf "%s %s %f %f %f %f %f %f %f %f %f\n", rps, p99, cpu, g[1], g[2], g[3], g[4], ev["syscalls:sys_enter_read"] / n, ev["syscalls:sys_enter_write"] / n, (ev["syscalls:sys_enter_epoll_wait"] + ev["syscalls:sys_enter_epoll_pwait"]) / n, ev["context-switches"] / n
   }'
 }
 
-[ "$CALIBRATE" = 1 ] && echo "# CALIBRATE=1: the ours column is a second redis-server"
-echo "# goredis vs redis-server $(redis-server --version | awk '{print $3}' | cut -d= -f2), $(nproc) cores, $(date -u +%Y-%m-%d)"
-echo "# redis-benchmark -c $CLIENTS -n $N -r 100000 -P $P -d $D; CPU per request from /proc, split by perf record's samples"
-start_pair profile --appendonly no $EXTRA
 # median FILE: each column's median over FILE's lines
 median() {
   awk '{ for (i = 1; i <= NF; i++) v[i, NR] = $i; nf = NF }
@@ -143,6 +139,10 @@ median() {
     }' "$1"
 }
 
+[ "$CALIBRATE" = 1 ] && echo "# CALIBRATE=1: the ours column is a second redis-server"
+echo "# goredis vs redis-server $(redis-server --version | awk '{print $3}' | cut -d= -f2), $(nproc) cores, $(date -u +%Y-%m-%d)"
+echo "# redis-benchmark -c $CLIENTS -n $N -r 100000 -P $P -d $D; CPU per request from /proc, split by perf record's samples"
+start_pair profile --appendonly no $EXTRA
 for t in ${TESTS//,/ }; do
   : >"$work/ours.rows"
   : >"$work/redis.rows"
